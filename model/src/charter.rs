@@ -1,0 +1,377 @@
+//! The charter's schema: what the document holds, hydrated from Automerge.
+//!
+//! Prose is [`Text`] (collaborative, character-level merge); every
+//! collection is a map keyed by a stable id, each item carrying an `order`
+//! key where order matters. This module only describes and reads the
+//! document; [`crate::ops`] writes it.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::Serialize;
+
+use crate::enums::{Cell, Horizon, Membership, Phase, Role, Status, Tag, UnitKind};
+
+fn text<S: serde::Serializer>(text: &Text, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(text.as_str())
+}
+
+fn text_map<S: serde::Serializer, K: Serialize>(
+    map: &BTreeMap<K, Text>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().map(|(k, v)| (k, v.as_str())))
+}
+
+/// The whole charter of one community of practice.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Charter {
+    /// The schema version the document was written with.
+    pub schema_version: u64,
+    /// Title and the charter-template fields.
+    pub meta: Meta,
+    /// The sponsor's "why".
+    pub purpose: Purpose,
+    /// The co-created vision and its contributions.
+    pub vision: Vision,
+    /// High-level objectives, keyed by id.
+    pub objectives: BTreeMap<String, Objective>,
+    /// Appreciative inquiry: topic and 4-D notes.
+    pub inquiry: Inquiry,
+    /// The value-proposition pitch and canvas.
+    pub pitch: Pitch,
+    /// The value map's cards (each knows its cell), keyed by id.
+    pub cards: BTreeMap<String, Card>,
+    /// Value-creation stories, keyed by id.
+    pub stories: BTreeMap<String, Story>,
+    /// Business units, teams, offices … keyed by id.
+    pub units: BTreeMap<String, Unit>,
+    /// Bridges between units, keyed by id.
+    pub bridges: BTreeMap<String, Bridge>,
+    /// People and their roles, keyed by id.
+    pub members: BTreeMap<String, Member>,
+}
+
+/// Title and the charter-template fields.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Meta {
+    /// The community's name.
+    #[serde(serialize_with = "text")]
+    pub title: Text,
+    /// Who the community is for.
+    #[serde(serialize_with = "text")]
+    pub audience: Text,
+    /// What is in scope.
+    #[serde(serialize_with = "text")]
+    pub scope_in: Text,
+    /// What is out of scope.
+    #[serde(serialize_with = "text")]
+    pub scope_out: Text,
+    /// How often and how the community meets.
+    #[serde(serialize_with = "text")]
+    pub cadence: Text,
+    /// The tools it uses.
+    #[serde(serialize_with = "text")]
+    pub tools: Text,
+    /// Open or closed membership.
+    pub membership: Membership,
+    /// How members treat each other.
+    #[serde(serialize_with = "text")]
+    pub norms: Text,
+    /// How decisions are made.
+    #[serde(serialize_with = "text")]
+    pub decision_rule: Text,
+    /// When the charter is next reviewed (an ISO date, or empty).
+    pub review_date: String,
+}
+
+/// The purpose: why the community exists.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Purpose {
+    /// The purpose itself.
+    #[serde(serialize_with = "text")]
+    pub text: Text,
+    /// Who set it (a member id or a name).
+    pub set_by: Option<String>,
+    /// Who last endorsed it.
+    pub endorsed_by: Option<String>,
+    /// When it was last endorsed (unix seconds).
+    pub endorsed_at: Option<i64>,
+}
+
+/// The vision statement and the contributions it is distilled from.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Vision {
+    /// The agreed statement.
+    #[serde(serialize_with = "text")]
+    pub statement: Text,
+    /// Contributions, keyed by id.
+    pub contributions: BTreeMap<String, Contribution>,
+}
+
+/// One person's contribution to the vision.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Contribution {
+    /// What they proposed.
+    #[serde(serialize_with = "text")]
+    pub text: Text,
+    /// Who proposed it.
+    pub author: String,
+    /// The author's role.
+    pub role: Role,
+    /// Who supports it, with when (unix seconds).
+    pub endorsements: BTreeMap<String, i64>,
+    /// Place in the list.
+    pub order: String,
+    /// When it was added (unix seconds).
+    pub created_at: i64,
+}
+
+/// A high-level objective.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Objective {
+    /// Short title.
+    #[serde(serialize_with = "text")]
+    pub title: Text,
+    /// What it means.
+    #[serde(serialize_with = "text")]
+    pub description: Text,
+    /// Who owns it.
+    pub owner: String,
+    /// Short or long term.
+    pub horizon: Horizon,
+    /// Where it stands.
+    pub status: Status,
+    /// Success indicators, one per line.
+    #[serde(serialize_with = "text")]
+    pub indicators: Text,
+    /// Place in the list.
+    pub order: String,
+    /// When it was added (unix seconds).
+    pub created_at: i64,
+}
+
+/// Appreciative inquiry around one affirmative topic.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Inquiry {
+    /// The affirmative topic.
+    #[serde(serialize_with = "text")]
+    pub topic: Text,
+    /// Notes of every phase, keyed by id.
+    pub notes: BTreeMap<String, Note>,
+}
+
+/// A note in one phase of the 4-D cycle.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Note {
+    /// The note.
+    #[serde(serialize_with = "text")]
+    pub text: Text,
+    /// Discover, dream, design or deliver.
+    pub phase: Phase,
+    /// Need, challenge or opportunity.
+    pub tag: Tag,
+    /// Who wrote it.
+    pub author: String,
+    /// Place within its phase.
+    pub order: String,
+    /// When it was added (unix seconds).
+    pub created_at: i64,
+}
+
+/// The value-proposition pitch, with the optional canvas.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Pitch {
+    /// Why someone should join or fund the community.
+    #[serde(serialize_with = "text")]
+    pub text: Text,
+    /// Canvas: the jobs members need done.
+    #[serde(serialize_with = "text")]
+    pub jobs: Text,
+    /// Canvas: their pains.
+    #[serde(serialize_with = "text")]
+    pub pains: Text,
+    /// Canvas: the gains they want.
+    #[serde(serialize_with = "text")]
+    pub gains: Text,
+    /// Canvas: how the community relieves the pains.
+    #[serde(serialize_with = "text")]
+    pub pain_relievers: Text,
+    /// Canvas: how it creates the gains.
+    #[serde(serialize_with = "text")]
+    pub gain_creators: Text,
+}
+
+/// A card in the value map.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Card {
+    /// The value it names.
+    #[serde(serialize_with = "text")]
+    pub text: Text,
+    /// Which of the four cells it sits in.
+    pub cell: Cell,
+    /// Place within its cell.
+    pub order: String,
+    /// When it was added (unix seconds).
+    pub created_at: i64,
+}
+
+/// A value-creation story.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Story {
+    /// A short title.
+    #[serde(serialize_with = "text")]
+    pub title: Text,
+    /// Who tells it.
+    pub teller: String,
+    /// The story's text per value-creation cycle it reaches.
+    #[serde(serialize_with = "text_map")]
+    pub cycles: BTreeMap<String, Text>,
+    /// The value-map cards it supports (card id → true).
+    pub cards: BTreeMap<String, bool>,
+    /// Place in the list.
+    pub order: String,
+    /// When it was added (unix seconds).
+    pub created_at: i64,
+}
+
+/// A unit the community spans: a business unit, team, office …
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Unit {
+    /// Its name.
+    #[serde(serialize_with = "text")]
+    pub name: Text,
+    /// What kind of unit.
+    pub kind: UnitKind,
+    /// Place in the list.
+    pub order: String,
+}
+
+/// A bridge the community builds between two units.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Bridge {
+    /// One end (a unit id).
+    pub from: String,
+    /// The other end (a unit id).
+    pub to: String,
+    /// What flows across it.
+    #[serde(serialize_with = "text")]
+    pub note: Text,
+    /// When it was added (unix seconds).
+    pub created_at: i64,
+}
+
+/// A person in the community.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Member {
+    /// Their name.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+    /// The unit they belong to (a unit id).
+    pub unit: Option<String>,
+    /// The devices they edit from, keyed by Automerge actor id (hex).
+    pub devices: BTreeMap<String, Device>,
+    /// Place in the list.
+    pub order: String,
+}
+
+/// A device a member edits from.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize)]
+pub struct Device {
+    /// A name for people ("Ana's laptop").
+    pub label: String,
+    /// When it was added (unix seconds).
+    pub added_at: i64,
+}
+
+/// A document that does not hold a readable Guild charter.
+#[derive(Debug, thiserror::Error)]
+#[error("not a Guild charter: {0}")]
+pub struct HydrateCharterError(#[from] autosurgeon::HydrateError);
+
+impl Charter {
+    /// Reads the charter out of a document.
+    pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, HydrateCharterError> {
+        Ok(autosurgeon::hydrate(doc)?)
+    }
+
+    /// Objectives in list order.
+    pub fn objectives_ordered(&self) -> impl Iterator<Item = (&String, &Objective)> {
+        sorted(&self.objectives, |o| &o.order)
+    }
+
+    /// Vision contributions in list order.
+    pub fn contributions_ordered(&self) -> impl Iterator<Item = (&String, &Contribution)> {
+        sorted(&self.vision.contributions, |c| &c.order)
+    }
+
+    /// The cards of one value-map cell, in order.
+    pub fn cards_in(&self, cell: Cell) -> impl Iterator<Item = (&String, &Card)> {
+        sorted(&self.cards, |c| &c.order).filter(move |(_, c)| c.cell == cell)
+    }
+
+    /// The notes of one inquiry phase, in order.
+    pub fn notes_in(&self, phase: Phase) -> impl Iterator<Item = (&String, &Note)> {
+        sorted(&self.inquiry.notes, |n| &n.order).filter(move |(_, n)| n.phase == phase)
+    }
+
+    /// Stories in list order.
+    pub fn stories_ordered(&self) -> impl Iterator<Item = (&String, &Story)> {
+        sorted(&self.stories, |s| &s.order)
+    }
+
+    /// Units in list order.
+    pub fn units_ordered(&self) -> impl Iterator<Item = (&String, &Unit)> {
+        sorted(&self.units, |u| &u.order)
+    }
+
+    /// Members in list order.
+    pub fn members_ordered(&self) -> impl Iterator<Item = (&String, &Member)> {
+        sorted(&self.members, |m| &m.order)
+    }
+
+    /// How many stories back a card (links to stories that exist).
+    pub fn stories_backing(&self, card_id: &str) -> usize {
+        self.stories
+            .values()
+            .filter(|s| s.cards.contains_key(card_id))
+            .count()
+    }
+
+    /// Units that no bridge touches: the silos still isolated.
+    pub fn isolated_units(&self) -> Vec<&String> {
+        self.units_ordered()
+            .map(|(id, _)| id)
+            .filter(|id| {
+                !self
+                    .bridges
+                    .values()
+                    .any(|b| &&b.from == id || &&b.to == id)
+            })
+            .collect()
+    }
+
+    /// The member who edits from this Automerge actor (hex), if any.
+    pub fn member_for_actor(&self, actor_hex: &str) -> Option<(&String, &Member)> {
+        self.members
+            .iter()
+            .find(|(_, m)| m.devices.contains_key(actor_hex))
+    }
+
+    /// A unit's name, or a marker if the link points nowhere.
+    pub fn unit_name(&self, id: &str) -> &str {
+        self.units
+            .get(id)
+            .map_or("(removed unit)", |u| u.name.as_str())
+    }
+}
+
+fn sorted<T>(
+    map: &BTreeMap<String, T>,
+    order: impl Fn(&T) -> &String,
+) -> impl Iterator<Item = (&String, &T)> {
+    let mut items: Vec<_> = map.iter().collect();
+    items.sort_by(|(ia, a), (ib, b)| order(a).cmp(order(b)).then_with(|| ia.cmp(ib)));
+    items.into_iter()
+}

@@ -1,0 +1,89 @@
+//! Scalar conflicts: where peers wrote one field concurrently.
+//!
+//! Automerge keeps every concurrent value of a map key and picks one winner
+//! deterministically; Guild shows all of them so that people, not the
+//! merge order, decide. Text never conflicts (it merges per character).
+
+use automerge::{ObjId, ObjType, ROOT, ReadDoc, Value};
+use serde::Serialize;
+
+/// One field with more than one concurrent value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// Dotted path from the root, e.g. `objectives.k3f….status`.
+    pub path: String,
+    /// Every concurrent value; the first is the one readers currently see.
+    pub values: Vec<ConflictValue>,
+}
+
+/// One of a conflict's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictValue {
+    /// The value, rendered as text.
+    pub value: String,
+    /// The Automerge actor (hex) that wrote it.
+    pub actor: String,
+}
+
+/// Every scalar field of the document that currently holds concurrent values.
+pub fn scalar_conflicts<D: ReadDoc>(doc: &D) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    walk(doc, &ROOT, &mut String::new(), &mut out);
+    out
+}
+
+fn walk<D: ReadDoc>(doc: &D, obj: &ObjId, path: &mut String, out: &mut Vec<Conflict>) {
+    for key in doc.keys(obj) {
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(&key);
+        let values = doc.get_all(obj, key.as_str()).unwrap_or_default();
+        let scalars: Vec<ConflictValue> = values
+            .iter()
+            .filter_map(|(value, id)| match value {
+                Value::Scalar(s) => Some(ConflictValue {
+                    value: scalar_text(s),
+                    actor: actor_of(id),
+                }),
+                Value::Object(_) => None,
+            })
+            .collect();
+        if values.len() > 1 && !scalars.is_empty() {
+            // Readers see the value `get` returns; list it first.
+            let mut ordered = scalars;
+            if let Ok(Some((Value::Scalar(winner), id))) = doc.get(obj, key.as_str()) {
+                let winner = ConflictValue {
+                    value: scalar_text(&winner),
+                    actor: actor_of(&id),
+                };
+                if let Some(at) = ordered.iter().position(|v| *v == winner) {
+                    ordered.swap(0, at);
+                }
+            }
+            out.push(Conflict {
+                path: path.clone(),
+                values: ordered,
+            });
+        }
+        if let Ok(Some((Value::Object(ObjType::Map), child))) = doc.get(obj, key.as_str()) {
+            walk(doc, &child, path, out);
+        }
+        path.truncate(len);
+    }
+}
+
+fn scalar_text(value: &automerge::ScalarValue) -> String {
+    match value {
+        automerge::ScalarValue::Str(s) => s.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn actor_of(id: &ObjId) -> String {
+    match id {
+        ObjId::Id(_, actor, _) => actor.to_hex_string(),
+        ObjId::Root => String::new(),
+    }
+}

@@ -1,0 +1,59 @@
+//! The Guild charter: the document a community of practice co-creates.
+//!
+//! This crate owns the charter's schema on Automerge ([`Charter`], hydrated
+//! with autosurgeon), the typed edit operations that change it ([`Op`],
+//! applied with [`apply`], one Automerge change each), the invariants that
+//! must hold after any merge ([`check_invariants`], [`repair`]), schema
+//! migrations ([`migrate`]), scalar conflicts ([`scalar_conflicts`]) and
+//! renderings (Markdown, HTML, JSON).
+//!
+//! It is pure: no I/O, no async, no networking, no UI. Everything else in
+//! Guild builds on it.
+//!
+//! ```
+//! use guild_model::{Op, Position, Cell, apply, new_charter, Charter};
+//!
+//! let mut doc = new_charter("Data CoP", 1_700_000_000).unwrap();
+//! apply(&mut doc, &Op::AddCard {
+//!     id: "c1".into(),
+//!     cell: Cell::MembersShortTerm,
+//!     text: "Pair on a real problem every month".into(),
+//!     position: Position::End,
+//! }, 1_700_000_010).unwrap();
+//! let charter = Charter::from_doc(&doc).unwrap();
+//! assert_eq!(charter.meta.title.as_str(), "Data CoP");
+//! assert!(charter.cards_in(Cell::MembersShortTerm).any(|(_, c)| c.text.as_str().starts_with("Pair")));
+//! ```
+
+mod charter;
+mod conflicts;
+mod enums;
+mod ids;
+mod invariants;
+mod migrate;
+mod ops;
+mod order;
+mod prose;
+mod render;
+mod template;
+mod text_diff;
+
+pub use charter::{
+    Bridge, Card, Charter, Contribution, Device, HydrateCharterError, Inquiry, Member, Meta, Note,
+    Objective, Pitch, Purpose, Story, Unit, Vision,
+};
+pub use conflicts::{Conflict, ConflictValue, scalar_conflicts};
+pub use enums::{
+    Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind, UnknownValue,
+};
+pub use ids::new_id;
+pub use invariants::{Violation, check_invariants, repair};
+pub use migrate::{CURRENT_SCHEMA_VERSION, MigrateError, migrate, schema_version};
+pub use ops::{
+    Collection, EditError, MemberEdit, ObjectiveEdit, Op, Position, apply, new_blank_charter,
+    new_charter,
+};
+pub use order::{key_between, order_salt};
+pub use prose::ProseField;
+pub use render::{to_html, to_json, to_markdown};
+pub use template::{SEED_VALUE_TABLE, seed_cards};
