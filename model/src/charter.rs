@@ -296,6 +296,18 @@ impl Charter {
         Ok(autosurgeon::hydrate(doc)?)
     }
 
+    /// The title alone, read without hydrating the whole charter (for lists).
+    pub fn title_of<D: automerge::ReadDoc>(doc: &D) -> Option<String> {
+        use automerge::{ObjType, ROOT, Value};
+        let Ok(Some((Value::Object(ObjType::Map), meta))) = doc.get(ROOT, "meta") else {
+            return None;
+        };
+        let Ok(Some((Value::Object(ObjType::Text), title))) = doc.get(&meta, "title") else {
+            return None;
+        };
+        doc.text(&title).ok()
+    }
+
     /// Objectives in list order.
     pub fn objectives_ordered(&self) -> impl Iterator<Item = (&String, &Objective)> {
         sorted(&self.objectives, |o| &o.order)

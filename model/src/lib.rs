@@ -55,5 +55,5 @@ pub use ops::{
 };
 pub use order::{key_between, order_salt};
 pub use prose::ProseField;
-pub use render::{to_html, to_json, to_markdown};
+pub use render::{to_html, to_json, to_markdown, to_markdown_with_ids};
 pub use template::{SEED_VALUE_TABLE, seed_cards};

@@ -17,8 +17,25 @@ pub fn to_json(charter: &Charter) -> String {
 }
 
 /// The charter as Markdown.
-#[allow(clippy::too_many_lines)]
 pub fn to_markdown(c: &Charter) -> String {
+    markdown(c, false)
+}
+
+/// The charter as Markdown, each item followed by its id in backticks (for
+/// command-line users who then edit items by id).
+pub fn to_markdown_with_ids(c: &Charter) -> String {
+    markdown(c, true)
+}
+
+#[allow(clippy::too_many_lines)]
+fn markdown(c: &Charter, ids: bool) -> String {
+    let tag = |id: &str| {
+        if ids {
+            format!(" `{id}`")
+        } else {
+            String::new()
+        }
+    };
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n", or_untitled(c.meta.title.as_str()));
     let meta = [
@@ -49,13 +66,14 @@ pub fn to_markdown(c: &Charter) -> String {
     );
     if !c.vision.contributions.is_empty() {
         let _ = writeln!(md, "\n### Contributions\n");
-        for (_, k) in c.contributions_ordered() {
+        for (id, k) in c.contributions_ordered() {
             let _ = write!(
                 md,
-                "- {} — _{} ({})_",
+                "- {} — _{} ({})_{}",
                 k.text.as_str(),
                 k.author,
-                k.role.label().to_lowercase()
+                k.role.label().to_lowercase(),
+                tag(id)
             );
             if !k.endorsements.is_empty() {
                 let names: Vec<&str> = k.endorsements.keys().map(String::as_str).collect();
@@ -68,7 +86,7 @@ pub fn to_markdown(c: &Charter) -> String {
     if c.objectives.is_empty() {
         let _ = writeln!(md, "_None yet._");
     }
-    for (_, o) in c.objectives_ordered() {
+    for (id, o) in c.objectives_ordered() {
         let owner = if o.owner.is_empty() {
             String::new()
         } else {
@@ -76,8 +94,9 @@ pub fn to_markdown(c: &Charter) -> String {
         };
         let _ = writeln!(
             md,
-            "### {}\n\n_{} · {}{owner}_\n",
+            "### {}{}\n\n_{} · {}{owner}_\n",
             o.title.as_str(),
+            tag(id),
             o.horizon.label(),
             o.status.label()
         );
@@ -104,8 +123,8 @@ pub fn to_markdown(c: &Charter) -> String {
             continue;
         }
         let _ = writeln!(md, "### {}\n", phase.label());
-        for (_, n) in notes {
-            let _ = writeln!(md, "- [{}] {}", n.tag.label(), n.text.as_str());
+        for (id, n) in notes {
+            let _ = writeln!(md, "- [{}] {}{}", n.tag.label(), n.text.as_str(), tag(id));
         }
         md.push('\n');
     }
@@ -134,7 +153,7 @@ pub fn to_markdown(c: &Charter) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(md, "- {}{stories}", card.text.as_str());
+            let _ = writeln!(md, "- {}{stories}{}", card.text.as_str(), tag(id));
         }
         md.push('\n');
     }
@@ -142,11 +161,12 @@ pub fn to_markdown(c: &Charter) -> String {
     if c.stories.is_empty() {
         let _ = writeln!(md, "_None yet._\n");
     }
-    for (_, s) in c.stories_ordered() {
+    for (id, s) in c.stories_ordered() {
         let _ = writeln!(
             md,
-            "### {}\n\n_Told by {}_\n",
+            "### {}{}\n\n_Told by {}_\n",
             s.title.as_str(),
+            tag(id),
             or_empty(&s.teller)
         );
         for cycle in Cycle::ALL {
@@ -166,14 +186,22 @@ pub fn to_markdown(c: &Charter) -> String {
         md.push('\n');
     }
     let _ = writeln!(md, "## Bridges across silos\n");
-    for b in c.bridges.values() {
+    for (id, b) in &c.bridges {
         let _ = writeln!(
             md,
-            "- {} ↔ {}: {}",
+            "- {} ↔ {}: {}{}",
             c.unit_name(&b.from),
             c.unit_name(&b.to),
-            b.note.as_str()
+            b.note.as_str(),
+            tag(id)
         );
+    }
+    if ids && !c.units.is_empty() {
+        let units: Vec<String> = c
+            .units_ordered()
+            .map(|(id, u)| format!("{}{}", u.name.as_str(), tag(id)))
+            .collect();
+        let _ = writeln!(md, "\n_Units:_ {}", units.join(", "));
     }
     let isolated: Vec<&str> = c
         .isolated_units()
@@ -184,13 +212,13 @@ pub fn to_markdown(c: &Charter) -> String {
         let _ = writeln!(md, "\n_Still isolated:_ {}", isolated.join(", "));
     }
     let _ = writeln!(md, "\n## Members\n");
-    for (_, m) in c.members_ordered() {
+    for (id, m) in c.members_ordered() {
         let unit = m
             .unit
             .as_deref()
             .map(|u| format!(", {}", c.unit_name(u)))
             .unwrap_or_default();
-        let _ = writeln!(md, "- {} — {}{unit}", m.name, m.role.label());
+        let _ = writeln!(md, "- {} — {}{unit}{}", m.name, m.role.label(), tag(id));
     }
     md
 }

@@ -1,0 +1,327 @@
+//! The `guild` command line as a user drives it: real processes, a real
+//! data directory on disk.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+fn guild(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guild"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("GUILD_DATA_DIR")
+        .output()
+        .expect("run guild")
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let out = guild(data, args);
+    assert!(
+        out.status.success(),
+        "guild {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// The one-line error of a command that must fail.
+fn fails(data: &Path, args: &[&str]) -> String {
+    let out = guild(data, args);
+    assert!(!out.status.success(), "guild {args:?} should fail");
+    let err = String::from_utf8(out.stderr).expect("utf-8 errors");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("guild: "), "{err}");
+    err
+}
+
+fn new_charter(data: &Path) -> String {
+    ok(data, &["new", "--title", "Data CoP"]).trim().to_owned()
+}
+
+#[test]
+fn a_user_creates_edits_shows_and_exports_a_charter() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let id = new_charter(data);
+    assert!(id.len() > 20, "a document id: {id}");
+
+    let shown = ok(data, &["show", &id]);
+    assert!(shown.starts_with("# Data CoP"));
+    assert!(
+        shown.contains("- Mentor newcomers to help them get up to speed quickly"),
+        "seed cards: {shown}"
+    );
+    assert!(shown.contains("- Expand one's professional network"));
+
+    let prefix = &id[..6];
+    ok(
+        data,
+        &[
+            "set",
+            prefix,
+            "purpose",
+            "Help data people across offices learn together.",
+        ],
+    );
+    ok(
+        data,
+        &[
+            "set",
+            &format!("automerge:{id}"),
+            "vision",
+            "Every analyst has a peer a message away.",
+        ],
+    );
+    let card = ok(
+        data,
+        &[
+            "card",
+            "add",
+            prefix,
+            "--cell",
+            "members_short_term",
+            "--first",
+            "Monthly show and tell",
+        ],
+    );
+    let card = card.trim();
+    ok(
+        data,
+        &[
+            "card",
+            "move",
+            prefix,
+            card,
+            "--cell",
+            "organisation_long_term",
+        ],
+    );
+    ok(
+        data,
+        &[
+            "card",
+            "edit",
+            prefix,
+            card,
+            "Monthly show-and-tell across offices",
+        ],
+    );
+    let objective = ok(
+        data,
+        &[
+            "objective",
+            "add",
+            prefix,
+            "Run a data clinic",
+            "--owner",
+            "Ana",
+            "--status",
+            "active",
+        ],
+    );
+    ok(
+        data,
+        &[
+            "objective",
+            "edit",
+            prefix,
+            objective.trim(),
+            "--horizon",
+            "long_term",
+        ],
+    );
+    let sales = ok(
+        data,
+        &["unit", "add", prefix, "Sales", "--kind", "business_unit"],
+    );
+    ok(
+        data,
+        &["unit", "add", prefix, "Lisbon office", "--kind", "office"],
+    );
+    ok(
+        data,
+        &[
+            "bridge",
+            "add",
+            prefix,
+            "sales",
+            "Lisbon office",
+            "--note",
+            "Forecasting tips",
+        ],
+    );
+    ok(
+        data,
+        &[
+            "member",
+            "add",
+            prefix,
+            "Ana",
+            "--role",
+            "sponsor",
+            "--unit",
+            sales.trim(),
+        ],
+    );
+
+    let md = ok(data, &["export", prefix, "--format", "md"]);
+    assert!(md.contains("Help data people across offices learn together."));
+    assert!(md.contains("Every analyst has a peer a message away."));
+    let long_term = md.split("### Organisation · long term").nth(1).unwrap();
+    assert!(
+        long_term
+            .split("###")
+            .next()
+            .unwrap()
+            .contains("Monthly show-and-tell across offices"),
+        "the card moved: {md}"
+    );
+    assert!(md.contains("### Run a data clinic") && md.contains("Long term · Active · owner Ana"));
+    assert!(md.contains("Sales ↔ Lisbon office: Forecasting tips"));
+    assert!(md.contains("- Ana — Sponsor, Sales"));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data, &["show", prefix, "--json"])).unwrap();
+    assert_eq!(
+        json["purpose"]["text"],
+        "Help data people across offices learn together."
+    );
+    assert_eq!(json["cards"][card]["cell"], "organisation_long_term");
+    assert_eq!(json["schema_version"], 1);
+
+    let html_file = data.join("charter.html");
+    ok(
+        data,
+        &[
+            "export",
+            prefix,
+            "--format",
+            "html",
+            "-o",
+            html_file.to_str().unwrap(),
+        ],
+    );
+    let html = std::fs::read_to_string(&html_file).unwrap();
+    assert!(html.contains("<table>") && html.contains("Monthly show-and-tell across offices"));
+
+    let listed = ok(data, &["list"]);
+    assert!(listed.contains(&id) && listed.contains("Data CoP"));
+}
+
+#[test]
+fn an_exported_automerge_file_imports_with_its_history() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let id = new_charter(data);
+    ok(data, &["set", &id, "pitch", "Join us: learn faster."]);
+    let file = data.join("charter.automerge");
+    ok(
+        data,
+        &[
+            "export",
+            &id,
+            "--format",
+            "automerge",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    let copy = ok(data, &["import", file.to_str().unwrap()]);
+    let copy = copy.trim();
+    assert_ne!(copy, id);
+    assert!(ok(data, &["show", copy]).contains("Join us: learn faster."));
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_a_failing_exit() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let id = new_charter(data);
+    assert!(fails(data, &["show", "nope"]).contains("no charter matches `nope`"));
+    assert!(fails(data, &["card", "edit", &id, "zzz", "text"]).contains("no card matches `zzz`"));
+    let junk = data.join("junk.automerge");
+    std::fs::write(&junk, b"this is not automerge").unwrap();
+    assert!(fails(data, &["import", junk.to_str().unwrap()]).contains("not a Guild charter"));
+    let missing = data.join("missing.automerge");
+    assert!(fails(data, &["import", missing.to_str().unwrap()]).contains("cannot read"));
+    // An Automerge document that is not a charter.
+    let mut other = automerge::Automerge::new();
+    other
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            automerge::transaction::Transactable::put(tx, automerge::ROOT, "todo", "milk")?;
+            Ok(())
+        })
+        .unwrap();
+    let foreign = data.join("todo.automerge");
+    std::fs::write(&foreign, other.save()).unwrap();
+    assert!(fails(data, &["import", foreign.to_str().unwrap()]).contains("not a Guild charter"));
+}
+
+#[test]
+fn a_second_process_on_one_data_dir_is_told_clearly() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    new_charter(data);
+    let held = guild_sync::DataDir::resolve(Some(data.to_path_buf()))
+        .unwrap()
+        .lock()
+        .unwrap();
+    let err = fails(data, &["list"]);
+    assert!(err.contains("another Guild process"), "{err}");
+    drop(held);
+    ok(data, &["list"]);
+}
+
+#[test]
+fn a_read_only_data_dir_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let id = new_charter(&data);
+    if is_root() {
+        // Root ignores permission bits: make the directory read-only with a
+        // read-only bind mount in a private mount namespace.
+        let script = format!(
+            "mount --bind -o ro '{d}' '{d}' && exec '{g}' --data-dir '{d}' set {id} title 'New title'",
+            d = data.display(),
+            g = env!("CARGO_BIN_EXE_guild")
+        );
+        let Ok(out) = Command::new("unshare")
+            .args(["-m", "sh", "-c", &script])
+            .output()
+        else {
+            eprintln!(
+                "skipped: `unshare` is not installed (util-linux), so a read-only mount cannot be made"
+            );
+            return;
+        };
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("unshare failed") || err.contains("mount:") {
+            eprintln!("skipped: this machine does not allow mount namespaces: {err}");
+            return;
+        }
+        assert!(!out.status.success());
+        assert!(err.contains("Read-only file system"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let err = fails(&data, &["set", &id, "title", "New title"]);
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(err.contains("ermission denied"), "{err}");
+    }
+    assert!(
+        ok(&data, &["show", &id]).starts_with("# Data CoP"),
+        "nothing already saved was lost"
+    );
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
