@@ -1,5 +1,6 @@
 //! Whole-charter commands: new, list, show, set, export, import.
 
+use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -17,11 +18,12 @@ pub(super) fn field_help() -> String {
     let mut help = String::from("The field, named as in the JSON. One of:\n");
     for field in ProseField::ALL {
         let (section, key) = field.path();
-        help.push_str(&format!(
-            "  {:<15} {} (JSON: {section}.{key})\n",
+        let _ = writeln!(
+            help,
+            "  {:<15} {} (JSON: {section}.{key})",
             field.name(),
             field.label()
-        ));
+        );
     }
     help
 }

@@ -39,7 +39,7 @@ pub(crate) enum CardCommand {
     /// Add a card to a cell of the value map; prints its id.
     Add {
         doc: String,
-        /// organisation_short_term, organisation_long_term, members_short_term or members_long_term.
+        /// `organisation_short_term`, `organisation_long_term`, `members_short_term` or `members_long_term`.
         #[arg(long)]
         cell: Cell,
         /// The value it names.
@@ -100,7 +100,7 @@ pub(crate) struct ObjectiveFields {
     /// Who owns it.
     #[arg(long)]
     owner: Option<String>,
-    /// short_term or long_term.
+    /// `short_term` or `long_term`.
     #[arg(long)]
     horizon: Option<Horizon>,
     /// proposed, active, achieved or dropped.
@@ -129,7 +129,7 @@ pub(crate) enum MemberCommand {
     Add {
         doc: String,
         name: String,
-        /// sponsor, core_group, member or potential_member.
+        /// sponsor, `core_group`, member or `potential_member`.
         #[arg(long, default_value = "member")]
         role: Role,
         /// The unit they belong to (id, prefix or name).
@@ -144,7 +144,7 @@ pub(crate) enum UnitCommand {
     Add {
         doc: String,
         name: String,
-        /// business_unit, team, project, office or partner.
+        /// `business_unit`, team, project, office or partner.
         #[arg(long, default_value = "team")]
         kind: UnitKind,
     },

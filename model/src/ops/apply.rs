@@ -157,7 +157,7 @@ pub(crate) fn apply_in(
             insert(tx, Collection::Contributions, id, &value)?;
         }
         Op::EditContribution { id, text } => {
-            edit_text(tx, Collection::Contributions, id, "text", text)?
+            edit_text(tx, Collection::Contributions, id, "text", text)?;
         }
         Op::Endorse { contribution, by } => {
             let obj = item(tx, Collection::Contributions, contribution)?;
@@ -222,7 +222,7 @@ pub(crate) fn apply_in(
         }
         Op::EditNote { id, text } => edit_text(tx, Collection::Notes, id, "text", text)?,
         Op::SetNoteTag { id, tag } => {
-            put_str(tx, &item(tx, Collection::Notes, id)?, "tag", tag.as_str())?
+            put_str(tx, &item(tx, Collection::Notes, id)?, "tag", tag.as_str())?;
         }
         Op::MoveNote {
             id,

@@ -1,0 +1,327 @@
+//! The charters of one data directory: open, create, list, read, edit,
+//! import and export them, with every save durable and checked.
+//!
+//! A [`Library`] holds the data dir's lock, a samod [`samod::Repo`] over the
+//! crash-safe [`DurableStorage`], and this session's actor id. Documents are
+//! samod documents, so the same library later syncs with peers.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), guild_sync::LibraryError> {
+//! use guild_sync::{DataDir, Library, LibraryOptions};
+//! use guild_model::{Op, ProseField};
+//!
+//! let library = Library::open(DataDir::resolve(None)?, LibraryOptions::interactive()).await?;
+//! let id = library.create("Data CoP", true).await?;
+//! library.edit(&id, &Op::SetProse { field: ProseField::Purpose, text: "Learn together".into() }).await?;
+//! library.close().await?; // Err(NotSaved) if the disk refused anything.
+//! # Ok(()) }
+//! ```
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
+use guild_model::{
+    CURRENT_SCHEMA_VERSION, Charter, EditError, MigrateError, Op, apply, check_invariants, migrate,
+    new_blank_charter, new_charter, repair, schema_version,
+};
+use samod::storage::StorageKey;
+use samod::{DocHandle, DocumentId, Repo};
+
+use crate::data_dir::{DataDir, DataDirError, DataDirLock, LockError};
+use crate::device::{DeviceId, DeviceIdError};
+use crate::store::{DurableStorage, StoreError, StoreHealth, StoreOptions};
+
+/// How a library saves.
+#[derive(Debug, Clone)]
+pub struct LibraryOptions {
+    /// Passed to the store: how long writes wait to share a disk sync.
+    pub batch_window: Duration,
+}
+
+impl LibraryOptions {
+    /// For a window or a long-running peer: saves batched over ~100 ms.
+    pub fn interactive() -> Self {
+        Self {
+            batch_window: Duration::from_millis(100),
+        }
+    }
+
+    /// For one command-line action: write at once, nothing else is coming.
+    pub fn one_shot() -> Self {
+        Self {
+            batch_window: Duration::ZERO,
+        }
+    }
+}
+
+/// What went wrong, in one line a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    /// The data directory could not be found.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// Another process holds the data directory, or it cannot be written.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The store failed, or writes are unsaved.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The device identity file is unusable.
+    #[error(transparent)]
+    Device(#[from] DeviceIdError),
+    /// No charter matches what was asked for.
+    #[error("no charter matches `{0}` (`guild list` shows them)")]
+    UnknownDocument(String),
+    /// More than one charter matches a prefix.
+    #[error("`{query}` matches {count} charters; give more of the id")]
+    AmbiguousDocument {
+        /// The prefix.
+        query: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// The charter is on disk but nothing of it could be loaded.
+    #[error("charter {0} could not be loaded: its saved data is damaged or missing")]
+    Unloadable(String),
+    /// The document is not a charter this Guild can read.
+    #[error("{0}")]
+    NotACharter(String),
+    /// The edit was refused; nothing changed.
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    /// The library is shutting down.
+    #[error("Guild is shutting down")]
+    Stopped,
+}
+
+impl From<MigrateError> for LibraryError {
+    fn from(e: MigrateError) -> Self {
+        LibraryError::NotACharter(e.to_string())
+    }
+}
+
+impl From<samod::Stopped> for LibraryError {
+    fn from(_: samod::Stopped) -> Self {
+        LibraryError::Stopped
+    }
+}
+
+/// One line of `guild list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DocumentSummary {
+    /// The document id.
+    pub id: String,
+    /// The charter's title.
+    pub title: String,
+    /// When it last changed (unix seconds), if known.
+    pub last_change: Option<i64>,
+    /// How many changes its history holds.
+    pub changes: usize,
+}
+
+/// The charters of one data directory.
+pub struct Library {
+    data_dir: DataDir,
+    _lock: DataDirLock,
+    storage: DurableStorage,
+    repo: Repo,
+    device: DeviceId,
+    actor: ActorId,
+}
+
+impl Library {
+    /// Locks the data dir and opens its documents. Must run inside a tokio runtime.
+    pub async fn open(data_dir: DataDir, options: LibraryOptions) -> Result<Self, LibraryError> {
+        let lock = data_dir.lock()?;
+        let storage = DurableStorage::open(
+            data_dir.repo_dir(),
+            StoreOptions {
+                batch_window: options.batch_window,
+            },
+        )?;
+        let device = DeviceId::load_or_create(data_dir.root())?;
+        let actor = device.session_actor();
+        let repo = Repo::build_tokio()
+            .with_storage(storage.clone())
+            .load()
+            .await;
+        Ok(Self {
+            data_dir,
+            _lock: lock,
+            storage,
+            repo,
+            device,
+            actor,
+        })
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.data_dir
+    }
+
+    /// This device's id (the prefix of its actor ids).
+    pub fn device(&self) -> &DeviceId {
+        &self.device
+    }
+
+    /// The actor id this session's changes carry.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+
+    /// The store's health: unsaved writes, damaged chunks.
+    pub fn health(&self) -> StoreHealth {
+        self.storage.health()
+    }
+
+    /// Creates a charter (from the community-of-practice template unless
+    /// `seeded` is false) and returns its id once it is on disk.
+    pub async fn create(&self, title: &str, seeded: bool) -> Result<String, LibraryError> {
+        let now = now();
+        let mut doc = if seeded {
+            new_charter(title, now)?
+        } else {
+            new_blank_charter(title, now)?
+        };
+        doc.set_actor(self.actor.clone());
+        let handle = self.repo.create(doc).await?;
+        Ok(handle.document_id().to_string())
+    }
+
+    /// Stores a copy of an exported `.automerge` charter under a new id.
+    pub async fn import(&self, bytes: &[u8]) -> Result<String, LibraryError> {
+        let mut doc = Automerge::load(bytes).map_err(|e| {
+            LibraryError::NotACharter(format!(
+                "not a Guild charter: not an Automerge document ({e})"
+            ))
+        })?;
+        schema_version(&doc)?;
+        migrate(&mut doc, now())?;
+        Charter::from_doc(&doc).map_err(|e| LibraryError::NotACharter(e.to_string()))?;
+        let handle = self.repo.create(doc).await?;
+        Ok(handle.document_id().to_string())
+    }
+
+    /// The ids of every charter on disk.
+    pub fn document_ids(&self) -> Result<Vec<String>, LibraryError> {
+        Ok(self.storage.document_ids()?)
+    }
+
+    /// Finds a document by full id, unambiguous prefix or `automerge:` URL.
+    pub fn resolve(&self, query: &str) -> Result<String, LibraryError> {
+        let wanted = query
+            .trim()
+            .strip_prefix("automerge:")
+            .unwrap_or(query.trim());
+        if wanted.is_empty() {
+            return Err(LibraryError::UnknownDocument(query.to_owned()));
+        }
+        let ids = self.document_ids()?;
+        if ids.iter().any(|id| id == wanted) {
+            return Ok(wanted.to_owned());
+        }
+        let matches: Vec<&String> = ids.iter().filter(|id| id.starts_with(wanted)).collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(LibraryError::UnknownDocument(query.to_owned())),
+            many => Err(LibraryError::AmbiguousDocument {
+                query: query.to_owned(),
+                count: many.len(),
+            }),
+        }
+    }
+
+    async fn handle(&self, id: &str) -> Result<DocHandle, LibraryError> {
+        let doc_id: DocumentId = id
+            .parse()
+            .map_err(|_| LibraryError::UnknownDocument(id.to_owned()))?;
+        self.repo
+            .find(doc_id)
+            .await?
+            .ok_or_else(|| LibraryError::Unloadable(id.to_owned()))
+    }
+
+    /// The document as it is now (a copy; brought to the current schema in memory).
+    pub async fn document(&self, id: &str) -> Result<Automerge, LibraryError> {
+        let handle = self.handle(id).await?;
+        let mut doc = handle.with_document(|doc| doc.clone());
+        if schema_version(&doc)? < CURRENT_SCHEMA_VERSION {
+            migrate(&mut doc, now())?;
+        }
+        Ok(doc)
+    }
+
+    /// The charter as it is now.
+    pub async fn charter(&self, id: &str) -> Result<Charter, LibraryError> {
+        let doc = self.document(id).await?;
+        Charter::from_doc(&doc).map_err(|e| LibraryError::NotACharter(e.to_string()))
+    }
+
+    /// A line for `guild list`.
+    pub async fn summary(&self, id: &str) -> Result<DocumentSummary, LibraryError> {
+        let handle = self.handle(id).await?;
+        Ok(handle.with_document(|doc| {
+            let last_change = doc
+                .get_heads()
+                .iter()
+                .filter_map(|h| doc.get_change_by_hash(h))
+                .map(|c| c.timestamp())
+                .max();
+            DocumentSummary {
+                id: id.to_owned(),
+                title: Charter::title_of(doc).unwrap_or_default(),
+                last_change,
+                changes: doc.get_changes(&[]).len(),
+            }
+        }))
+    }
+
+    /// Applies one edit as one change under this session's actor, and
+    /// returns once that change is durable on disk. Brings an older charter
+    /// to the current schema and repairs links broken by earlier merges
+    /// first, each as its own change.
+    pub async fn edit(&self, id: &str, op: &Op) -> Result<Option<ChangeHash>, LibraryError> {
+        let handle = self.handle(id).await?;
+        let actor = self.actor.clone();
+        let now = now();
+        let (hash, changes) = handle.with_document(|doc| {
+            let before = doc.get_heads();
+            doc.set_actor(actor);
+            migrate(doc, now)?;
+            let charter =
+                Charter::from_doc(doc).map_err(|e| LibraryError::NotACharter(e.to_string()))?;
+            if !check_invariants(&charter).is_empty() {
+                repair(doc, now)?;
+            }
+            let hash = apply(doc, op, now)?;
+            let changes: Vec<(ChangeHash, Vec<u8>)> = doc
+                .get_changes(&before)
+                .iter()
+                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+                .collect();
+            Ok::<_, LibraryError>((hash, changes))
+        })?;
+        // samod saves in the background and reports nothing; write the new
+        // changes under samod's own keys and wait, so success means on disk.
+        for (change, bytes) in changes {
+            let key = StorageKey::incremental_path(handle.document_id(), change);
+            self.storage.put_durable(key, bytes).await?;
+        }
+        Ok(hash)
+    }
+
+    /// Stops the repo once every save has been attempted; `Err(NotSaved)`
+    /// if anything failed to reach the disk.
+    pub async fn close(self) -> Result<(), LibraryError> {
+        self.repo.stop().await;
+        self.storage.flush().await?;
+        Ok(())
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,111 @@
+//! Where each storage key lives on disk, and which names are ours to ignore.
+//!
+//! The mapping is samod's `FilesystemStorage` (and automerge-repo's nodefs
+//! adapter) byte for byte, so either tool pointed at the same directory sees
+//! the same keys.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+
+use samod::storage::StorageKey;
+
+/// Names starting with this are half-written files: never keys, and removed
+/// on open because a crash is the only way one can outlive its writer.
+pub(crate) const TMP_PREFIX: &str = ".tmp-";
+
+/// Second key component of the chunks samod writes for every change.
+pub(crate) const INCREMENTAL: &str = "incremental";
+/// Second key component of the compacted chunks samod writes.
+pub(crate) const SNAPSHOT: &str = "snapshot";
+
+/// The path of `key` relative to the store's root.
+///
+/// Deliberately a copy of samod's private `key_to_path`, including its
+/// char-based (not byte-based) split of the first component.
+pub(crate) fn key_to_relpath(key: &StorageKey) -> PathBuf {
+    let mut result = PathBuf::new();
+    for (index, component) in key.into_iter().enumerate() {
+        if index == 0 {
+            let first_two: String = component.chars().take(2).collect();
+            let remaining: String = component.chars().skip(2).collect();
+            result.push(first_two);
+            result.push(remaining);
+        } else {
+            result.push(component);
+        }
+    }
+    result
+}
+
+pub(crate) fn is_tmp_name(name: &OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(TMP_PREFIX.as_bytes())
+}
+
+/// What a key holds, as far as validation cares.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ChunkKind<'a> {
+    /// One change; the key ends in the change's hash.
+    Incremental { hash: &'a str },
+    /// A whole document saved by compaction.
+    Snapshot,
+    /// Anything else (the storage id, keys from newer samod versions).
+    Other,
+}
+
+pub(crate) fn chunk_kind(key: &StorageKey) -> ChunkKind<'_> {
+    let parts: Vec<&String> = key.into_iter().collect();
+    match parts.as_slice() {
+        [_, kind, hash] if kind.as_str() == INCREMENTAL => ChunkKind::Incremental { hash },
+        [_, kind, _] if kind.as_str() == SNAPSHOT => ChunkKind::Snapshot,
+        _ => ChunkKind::Other,
+    }
+}
+
+/// The document a key belongs to, if it is a document chunk.
+pub(crate) fn doc_of(key: &StorageKey) -> Option<&str> {
+    match chunk_kind(key) {
+        ChunkKind::Incremental { .. } | ChunkKind::Snapshot => {
+            key.into_iter().next().map(String::as_str)
+        }
+        ChunkKind::Other => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(parts: &[&str]) -> StorageKey {
+        StorageKey::from_parts(parts).expect("valid key")
+    }
+
+    #[test]
+    fn splays_first_component() {
+        let path = key_to_relpath(&key(&["abcdef", "incremental", "123"]));
+        assert_eq!(path, PathBuf::from("ab/cdef/incremental/123"));
+        let path = key_to_relpath(&key(&["storage-adapter-id"]));
+        assert_eq!(path, PathBuf::from("st/orage-adapter-id"));
+    }
+
+    #[test]
+    fn classifies_chunks() {
+        assert_eq!(
+            chunk_kind(&key(&["doc", "incremental", "h"])),
+            ChunkKind::Incremental { hash: "h" }
+        );
+        assert_eq!(
+            chunk_kind(&key(&["doc", "snapshot", "h"])),
+            ChunkKind::Snapshot
+        );
+        assert_eq!(chunk_kind(&key(&["doc", "snapshot"])), ChunkKind::Other);
+        assert_eq!(chunk_kind(&key(&["storage-adapter-id"])), ChunkKind::Other);
+        assert_eq!(doc_of(&key(&["doc", "snapshot", "h"])), Some("doc"));
+        assert_eq!(doc_of(&key(&["storage-adapter-id"])), None);
+    }
+
+    #[test]
+    fn recognises_tmp_names() {
+        assert!(is_tmp_name(OsStr::new(".tmp-abc")));
+        assert!(!is_tmp_name(OsStr::new("abc.tmp-")));
+    }
+}

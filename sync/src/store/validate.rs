@@ -1,0 +1,129 @@
+//! Deciding whether a chunk read from disk is what its key says it is.
+//!
+//! A chunk that fails here is damaged (torn write from a crash before this
+//! store existed, bit rot, a partial copy by sync software); handing it to
+//! samod would at best be ignored and at worst stop the rest of the document
+//! from loading, so the caller skips it and reports it instead.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::{Automerge, Change, LoadOptions, OnPartialLoad};
+use samod::storage::StorageKey;
+
+use super::layout::{ChunkKind, chunk_kind};
+
+/// Checks `data` against `key`; the error is a one-line reason for the user.
+pub(crate) fn validate(key: &StorageKey, data: &[u8]) -> Result<(), String> {
+    // The file's bytes come from anywhere; a parser bug must cost one chunk,
+    // not the process.
+    catch_unwind(AssertUnwindSafe(|| validate_inner(key, data)))
+        .unwrap_or_else(|_| Err("the chunk made the automerge parser panic".to_owned()))
+}
+
+fn validate_inner(key: &StorageKey, data: &[u8]) -> Result<(), String> {
+    match chunk_kind(key) {
+        ChunkKind::Other => Ok(()),
+        // An empty file is what a crash between create and write leaves;
+        // automerge would read an empty snapshot as a valid empty document.
+        ChunkKind::Incremental { .. } | ChunkKind::Snapshot if data.is_empty() => {
+            Err("the file is empty".to_owned())
+        }
+        ChunkKind::Incremental { hash } => validate_change(hash, data),
+        ChunkKind::Snapshot => {
+            Automerge::load_with_options(
+                data,
+                LoadOptions::new().on_partial_load(OnPartialLoad::Error),
+            )
+            .map_err(|e| format!("not a valid automerge document: {e}"))?;
+            Ok(())
+        }
+    }
+}
+
+fn validate_change(expected_hash: &str, data: &[u8]) -> Result<(), String> {
+    // `Change::from_bytes` is this same conversion, minus a copy.
+    let change =
+        Change::try_from(data).map_err(|e| format!("not a valid automerge change: {e}"))?;
+    let hash = change.hash();
+    if hash.to_string() != expected_hash {
+        return Err(format!(
+            "the change's hash {hash} does not match its file name"
+        ));
+    }
+    // Parsing does not check the header's checksum, so a flipped bit there
+    // would otherwise pass: the hash is computed from the rest of the chunk.
+    if data.get(4..8) != hash.0.get(..4) {
+        return Err("the change's checksum does not match its contents".to_owned());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::{ROOT, ReadDoc, transaction::Transactable};
+
+    use super::*;
+
+    fn key(parts: &[&str]) -> StorageKey {
+        StorageKey::from_parts(parts).expect("valid key")
+    }
+
+    fn one_change() -> (Automerge, Change) {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "title", "hello").expect("put");
+        tx.commit();
+        let change = doc.get_changes(&[]).remove(0);
+        (doc, change)
+    }
+
+    #[test]
+    fn accepts_good_chunks() {
+        let (doc, change) = one_change();
+        let inc = key(&["doc", "incremental", &change.hash().to_string()]);
+        assert_eq!(validate(&inc, change.raw_bytes()), Ok(()));
+        assert_eq!(
+            validate(&key(&["doc", "snapshot", "x"]), &doc.save()),
+            Ok(())
+        );
+        assert!(doc.get(ROOT, "title").expect("get").is_some());
+    }
+
+    #[test]
+    fn rejects_wrong_hash_and_every_single_bit_flip() {
+        let (doc, change) = one_change();
+        let inc = key(&["doc", "incremental", &change.hash().to_string()]);
+        let wrong = key(&["doc", "incremental", "00"]);
+        assert!(validate(&wrong, change.raw_bytes()).is_err());
+
+        let bytes = change.raw_bytes().to_vec();
+        for i in 0..bytes.len() {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x10;
+            assert!(validate(&inc, &flipped).is_err(), "flip at {i} passed");
+        }
+        let snap = key(&["doc", "snapshot", "x"]);
+        let saved = doc.save();
+        for i in 0..saved.len() {
+            let mut flipped = saved.clone();
+            flipped[i] ^= 0x01;
+            assert!(validate(&snap, &flipped).is_err(), "flip at {i} passed");
+        }
+    }
+
+    #[test]
+    fn rejects_truncated_and_empty_chunks() {
+        let (doc, change) = one_change();
+        let inc = key(&["doc", "incremental", &change.hash().to_string()]);
+        let snap = key(&["doc", "snapshot", "x"]);
+        let saved = doc.save();
+        for len in 0..change.raw_bytes().len() {
+            assert!(validate(&inc, &change.raw_bytes()[..len]).is_err());
+        }
+        for len in 0..saved.len() {
+            assert!(validate(&snap, &saved[..len]).is_err(), "len {len} passed");
+        }
+        assert!(validate(&snap, b"garbage that is not automerge").is_err());
+        assert_eq!(validate(&key(&["storage-adapter-id"]), b""), Ok(()));
+    }
+}

@@ -1,0 +1,424 @@
+//! The writer thread: group commit, retries, and held-back deletes.
+//!
+//! All writes go through one thread so that blocking file I/O never runs on
+//! a tokio worker and so that many small puts (one per keystroke) share the
+//! expensive part, the directory fsyncs. The thread also owns the only copy
+//! of writes that failed, retrying them until they land.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
+
+use samod::storage::StorageKey;
+use tokio::sync::oneshot;
+
+use super::atomic::{sync_dir, write_atomic};
+use super::durable::Shared;
+use super::health::{clear_damaged, set_unsaved};
+use super::layout::{ChunkKind, chunk_kind, doc_of, key_to_relpath};
+
+/// How often failed writes are retried when nothing else wakes the writer.
+pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The contents of a put, shared with the in-memory overlay that loads read.
+pub(crate) type Data = Arc<Vec<u8>>;
+
+pub(crate) enum Request {
+    Put {
+        key: StorageKey,
+        /// Orders puts to the same key, so an old write finishing cannot
+        /// retire a newer one from the overlay.
+        seq: u64,
+        data: Data,
+        done: oneshot::Sender<()>,
+    },
+    Delete {
+        key: StorageKey,
+        done: oneshot::Sender<()>,
+    },
+    Flush {
+        done: oneshot::Sender<FlushOutcome>,
+    },
+}
+
+/// What a flush saw once everything queued before it had been attempted.
+#[derive(Debug)]
+pub(crate) struct FlushOutcome {
+    pub(crate) unsaved: usize,
+    pub(crate) last_error: Option<String>,
+}
+
+struct Unsaved {
+    seq: u64,
+    data: Data,
+}
+
+enum Op {
+    Put {
+        key: StorageKey,
+        seq: u64,
+        data: Data,
+        done: Option<oneshot::Sender<()>>,
+    },
+    Delete {
+        key: StorageKey,
+        done: Option<oneshot::Sender<()>>,
+    },
+}
+
+/// A put that reached its final name; durable once its directories sync.
+struct Written {
+    key: StorageKey,
+    seq: u64,
+    data: Data,
+    path: PathBuf,
+    dirs: BTreeSet<PathBuf>,
+}
+
+pub(crate) struct Writer {
+    shared: Arc<Shared>,
+    rx: Receiver<Request>,
+    batch_window: Duration,
+    unsaved: HashMap<StorageKey, Unsaved>,
+    /// Deletes waiting for their document's unsaved puts to land, by document.
+    held_deletes: HashMap<String, HashSet<StorageKey>>,
+    last_error: Option<String>,
+    tmp_counter: u64,
+}
+
+impl Writer {
+    pub(crate) fn new(shared: Arc<Shared>, rx: Receiver<Request>, batch_window: Duration) -> Self {
+        Self {
+            shared,
+            rx,
+            batch_window,
+            unsaved: HashMap::new(),
+            held_deletes: HashMap::new(),
+            last_error: None,
+            tmp_counter: 0,
+        }
+    }
+
+    pub(crate) fn run(mut self) {
+        loop {
+            let first = if self.has_backlog() {
+                match self.rx.recv_timeout(RETRY_INTERVAL) {
+                    Ok(request) => Some(request),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match self.rx.recv() {
+                    Ok(request) => Some(request),
+                    Err(_) => break,
+                }
+            };
+            let (batch, disconnected) = self.collect(first);
+            self.run_batch(batch);
+            if disconnected {
+                break;
+            }
+        }
+        // Every handle is gone; one last try for what is still in memory.
+        if self.has_backlog() {
+            self.run_batch(Vec::new());
+        }
+        if !self.unsaved.is_empty() {
+            tracing::error!(
+                count = self.unsaved.len(),
+                error = self.last_error.as_deref().unwrap_or("unknown"),
+                "document store closed with writes that could not be saved"
+            );
+        }
+    }
+
+    fn has_backlog(&self) -> bool {
+        !self.unsaved.is_empty() || !self.held_deletes.is_empty()
+    }
+
+    /// Gathers requests for one batch: everything that arrives within the
+    /// batch window after the first, cut short by a flush (someone is
+    /// waiting) or by all handles being dropped.
+    fn collect(&self, first: Option<Request>) -> (Vec<Request>, bool) {
+        let mut batch = Vec::new();
+        if let Some(first) = first {
+            let mut flush_seen = matches!(first, Request::Flush { .. });
+            batch.push(first);
+            let deadline = Instant::now() + self.batch_window;
+            while !flush_seen {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if remaining.is_zero() {
+                    break;
+                }
+                match self.rx.recv_timeout(remaining) {
+                    Ok(request) => {
+                        flush_seen = matches!(request, Request::Flush { .. });
+                        batch.push(request);
+                    }
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return (batch, true),
+                }
+            }
+        }
+        // Whatever is already queued rides along for free.
+        loop {
+            match self.rx.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(TryRecvError::Empty) => return (batch, false),
+                Err(TryRecvError::Disconnected) => return (batch, true),
+            }
+        }
+    }
+
+    fn run_batch(&mut self, requests: Vec<Request>) {
+        let stats = &self.shared.stats;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+
+        let mut ops = Vec::with_capacity(requests.len() + self.unsaved.len());
+        let mut flushes = Vec::new();
+        let mut new_puts = HashSet::new();
+        for request in requests {
+            match request {
+                Request::Put {
+                    key,
+                    seq,
+                    data,
+                    done,
+                } => {
+                    new_puts.insert(key.clone());
+                    ops.push(Op::Put {
+                        key,
+                        seq,
+                        data,
+                        done: Some(done),
+                    });
+                }
+                Request::Delete { key, done } => ops.push(Op::Delete {
+                    key,
+                    done: Some(done),
+                }),
+                Request::Flush { done } => flushes.push(done),
+            }
+        }
+        // Retries go first so that a later request for the same key in this
+        // batch still wins; a newer put for the key makes its retry moot.
+        let retries = std::mem::take(&mut self.unsaved)
+            .into_iter()
+            .filter(|(key, _)| !new_puts.contains(key))
+            .map(|(key, u)| Op::Put {
+                key,
+                seq: u.seq,
+                data: u.data,
+                done: None,
+            });
+        let ops: Vec<Op> = retries.chain(ops).collect();
+
+        // Documents with a put in this batch: their deletes wait for the
+        // directory syncs below, since the put may be the snapshot that
+        // makes the deleted chunks redundant.
+        let put_docs: HashSet<String> = ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Put { key, .. } => doc_of(key).map(str::to_owned),
+                Op::Delete { .. } => None,
+            })
+            .collect();
+
+        let mut written = Vec::new();
+        let mut waiters = Vec::new();
+        for op in ops {
+            match op {
+                Op::Put {
+                    key,
+                    seq,
+                    data,
+                    done,
+                } => {
+                    // A new put after a delete of the same key undoes the
+                    // delete; a retry is older than any held delete, so not.
+                    if let Some(done) = done {
+                        waiters.push(done);
+                        self.unhold_delete(&key);
+                    }
+                    match self.write(&key, &data) {
+                        Ok((path, dirs)) => written.push(Written {
+                            key,
+                            seq,
+                            data,
+                            path,
+                            dirs,
+                        }),
+                        Err(e) => self.record_failure(key, seq, data, &e),
+                    }
+                }
+                Op::Delete { key, done } => {
+                    waiters.extend(done);
+                    match doc_of(&key) {
+                        Some(doc) if put_docs.contains(doc) || self.doc_has_unsaved(doc) => {
+                            self.held_deletes
+                                .entry(doc.to_owned())
+                                .or_default()
+                                .insert(key);
+                        }
+                        _ => self.delete(&key),
+                    }
+                }
+            }
+        }
+
+        self.sync_written(written);
+        self.release_held_deletes();
+
+        let unsaved = self.unsaved.len();
+        if unsaved == 0 {
+            self.last_error = None;
+        }
+        set_unsaved(&self.shared.health, unsaved, self.last_error.clone());
+
+        // Only now is every put in this batch either durable or recorded as
+        // unsaved, which is what resolving its future promises.
+        for done in waiters {
+            let _ = done.send(());
+        }
+        for done in flushes {
+            let _ = done.send(FlushOutcome {
+                unsaved,
+                last_error: self.last_error.clone(),
+            });
+        }
+    }
+
+    fn write(
+        &mut self,
+        key: &StorageKey,
+        data: &[u8],
+    ) -> std::io::Result<(PathBuf, BTreeSet<PathBuf>)> {
+        self.tmp_counter += 1;
+        let root = &self.shared.root;
+        let path = root.join(key_to_relpath(key));
+        let mut dirs = BTreeSet::new();
+        // An incremental chunk is named by its change's hash, so an intact
+        // file of that name already holds these bytes (samod re-puts every
+        // change it loads; rewriting each would cost a file fsync). Its
+        // directory is still synced: a crash of the process that renamed it
+        // there may have left the entry itself not yet durable.
+        if matches!(chunk_kind(key), ChunkKind::Incremental { .. })
+            && std::fs::read(&path).is_ok_and(|existing| existing == data)
+            && let Some(dir) = path.parent()
+        {
+            dirs.insert(dir.to_path_buf());
+            return Ok((path, dirs));
+        }
+        write_atomic(root, &path, data, &self.tmp_counter.to_string(), &mut dirs)?;
+        self.shared
+            .stats
+            .files_written
+            .fetch_add(1, Ordering::Relaxed);
+        Ok((path, dirs))
+    }
+
+    /// Syncs each directory touched by `written` once, then retires the puts
+    /// whose directories all synced.
+    fn sync_written(&mut self, written: Vec<Written>) {
+        let dirs: BTreeSet<&PathBuf> = written.iter().flat_map(|w| &w.dirs).collect();
+        let mut failed_dirs: HashMap<PathBuf, std::io::Error> = HashMap::new();
+        if !dirs.is_empty() {
+            self.shared
+                .stats
+                .sync_rounds
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        for dir in dirs {
+            self.shared.stats.dir_syncs.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = sync_dir(dir) {
+                failed_dirs.insert(dir.clone(), e);
+            }
+        }
+
+        let mut durable_paths = Vec::new();
+        {
+            let shared = Arc::clone(&self.shared);
+            let mut overlay = shared
+                .overlay
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            for w in written {
+                if let Some(e) = w.dirs.iter().find_map(|d| failed_dirs.get(d)) {
+                    let e = std::io::Error::new(e.kind(), e.to_string());
+                    self.record_failure(w.key, w.seq, w.data, &e);
+                    continue;
+                }
+                if overlay.get(&w.key).is_some_and(|(seq, _)| *seq == w.seq) {
+                    overlay.remove(&w.key);
+                }
+                durable_paths.push(w.path);
+            }
+        }
+        // A rewritten chunk replaces whatever damaged file had that name.
+        clear_damaged(&self.shared.health, &durable_paths);
+    }
+
+    fn record_failure(&mut self, key: StorageKey, seq: u64, data: Data, error: &std::io::Error) {
+        tracing::warn!(%key, %error, "write failed; keeping it in memory to retry");
+        self.last_error = Some(error.to_string());
+        // Keep the newest data for the key; an older retry failing after a
+        // newer put was recorded must not replace it.
+        match self.unsaved.get(&key) {
+            Some(existing) if existing.seq > seq => {}
+            _ => {
+                self.unsaved.insert(key, Unsaved { seq, data });
+            }
+        }
+    }
+
+    fn doc_has_unsaved(&self, doc: &str) -> bool {
+        self.unsaved.keys().any(|k| doc_of(k) == Some(doc))
+    }
+
+    fn unhold_delete(&mut self, key: &StorageKey) {
+        if let Some(doc) = doc_of(key)
+            && let Some(held) = self.held_deletes.get_mut(doc)
+        {
+            held.remove(key);
+            if held.is_empty() {
+                self.held_deletes.remove(doc);
+            }
+        }
+    }
+
+    /// Runs the deletes of every document whose puts are all durable now.
+    fn release_held_deletes(&mut self) {
+        let ready: Vec<String> = self
+            .held_deletes
+            .keys()
+            .filter(|doc| !self.doc_has_unsaved(doc))
+            .cloned()
+            .collect();
+        for doc in ready {
+            for key in self.held_deletes.remove(&doc).unwrap_or_default() {
+                self.delete(&key);
+            }
+        }
+    }
+
+    /// Deletes are not fsynced: losing one in a crash only brings back a
+    /// redundant chunk, which samod compacts away again.
+    fn delete(&self, key: &StorageKey) {
+        let path = self.shared.root.join(key_to_relpath(key));
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                self.shared
+                    .stats
+                    .files_deleted
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot delete a redundant chunk; leaving it");
+            }
+        }
+    }
+}
