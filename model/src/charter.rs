@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
-use crate::enums::{Cell, Horizon, Membership, Phase, Role, Status, Tag, UnitKind};
+use crate::enums::{AccessLevel, Cell, Horizon, Membership, Phase, Role, Status, Tag, UnitKind};
 
 fn text<S: serde::Serializer>(text: &Text, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(text.as_str())
@@ -50,6 +50,8 @@ pub struct Charter {
     pub bridges: BTreeMap<String, Bridge>,
     /// People and their roles, keyed by id.
     pub members: BTreeMap<String, Member>,
+    /// Which devices may sync this charter, and the open invites.
+    pub access: Access,
 }
 
 /// Title and the charter-template fields.
@@ -283,6 +285,61 @@ pub struct Device {
     pub label: String,
     /// When it was added (unix seconds).
     pub added_at: i64,
+}
+
+/// Who may sync the charter: devices by iroh endpoint id, open invites by
+/// the hash of their secret, and revoked devices (a revocation outlives any
+/// concurrent re-admission).
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Access {
+    /// Admitted devices, keyed by endpoint id (hex public key).
+    pub devices: BTreeMap<String, DeviceAccess>,
+    /// Open invites, keyed by the SHA-256 (hex) of their secret.
+    pub invites: BTreeMap<String, Invite>,
+    /// Revoked devices (endpoint id → unix seconds).
+    pub revoked: BTreeMap<String, i64>,
+}
+
+/// One admitted device.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct DeviceAccess {
+    /// What it may do.
+    pub access: AccessLevel,
+    /// A name for people.
+    pub label: String,
+    /// Its Guild device id (the prefix of its Automerge actor ids), if known.
+    pub actor: Option<String>,
+    /// Who admitted it (an endpoint id), empty for the creator.
+    pub admitted_by: String,
+    /// When (unix seconds).
+    pub admitted_at: i64,
+}
+
+/// An open invite.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Invite {
+    /// What a device joining with it may do.
+    pub access: AccessLevel,
+    /// Who made it (an endpoint id).
+    pub created_by: String,
+    /// When (unix seconds).
+    pub created_at: i64,
+}
+
+impl Access {
+    /// Reads only the access list out of a document (empty if it has none
+    /// or it is unreadable), without hydrating the whole charter.
+    pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Self {
+        autosurgeon::hydrate_prop(doc, automerge::ROOT, "access").unwrap_or_default()
+    }
+
+    /// What this endpoint may do now: `None` if unknown or revoked.
+    pub fn level_of(&self, endpoint: &str) -> Option<AccessLevel> {
+        if self.revoked.contains_key(endpoint) {
+            return None;
+        }
+        self.devices.get(endpoint).map(|d| d.access)
+    }
 }
 
 /// A document that does not hold a readable Guild charter.

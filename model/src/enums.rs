@@ -160,6 +160,14 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What a device may do with a charter it syncs.
+    AccessLevel, "access" {
+        ReadWrite = "read_write" / "Read and write",
+        ReadOnly = "read_only" / "Read only",
+    }
+);
+
+vocabulary!(
     /// The kinds of silo a community bridges.
     UnitKind, "unit kind" {
         BusinessUnit = "business_unit" / "Business unit",

@@ -39,12 +39,12 @@ mod template;
 mod text_diff;
 
 pub use charter::{
-    Bridge, Card, Charter, Contribution, Device, HydrateCharterError, Inquiry, Member, Meta, Note,
-    Objective, Pitch, Purpose, Story, Unit, Vision,
+    Access, Bridge, Card, Charter, Contribution, Device, DeviceAccess, HydrateCharterError,
+    Inquiry, Invite, Member, Meta, Note, Objective, Pitch, Purpose, Story, Unit, Vision,
 };
 pub use conflicts::{Conflict, ConflictValue, scalar_conflicts};
 pub use enums::{
-    Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind, UnknownValue,
+    AccessLevel, Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind, UnknownValue,
 };
 pub use ids::new_id;
 pub use invariants::{Violation, check_invariants, repair};

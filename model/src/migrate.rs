@@ -124,6 +124,7 @@ fn fill_missing_sections(tx: &mut Transaction<'_>) -> Result<(), automerge::Auto
             ],
             &[],
         ),
+        ("access", &[], &["devices", "invites", "revoked"]),
     ];
     for (section, texts, maps) in SECTIONS {
         let obj = match tx.get(ROOT, *section)? {

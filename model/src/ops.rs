@@ -11,7 +11,9 @@ pub(crate) use apply::apply_in as apply_in_tx;
 pub use apply::{apply, new_blank_charter, new_charter};
 pub(crate) use doc::item as item_obj;
 
-use crate::enums::{Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind};
+use crate::enums::{
+    AccessLevel, Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind,
+};
 use crate::prose::ProseField;
 
 /// Where an item goes in its ordered list.
@@ -260,6 +262,25 @@ pub enum Op {
     },
     /// Forget a device.
     RemoveDevice { member: String, actor: String },
+    /// Open a (multi-use) invite: devices presenting the secret whose
+    /// SHA-256 is `secret_hash` may join with `access`.
+    OpenInvite {
+        secret_hash: String,
+        access: AccessLevel,
+        created_by: String,
+    },
+    /// Close an invite.
+    CloseInvite { secret_hash: String },
+    /// Admit a device (an iroh endpoint id) to sync the charter.
+    AdmitDevice {
+        endpoint: String,
+        access: AccessLevel,
+        label: String,
+        actor: Option<String>,
+        admitted_by: String,
+    },
+    /// Revoke a device: it is refused from now on, even if re-admitted concurrently.
+    RevokeDevice { endpoint: String },
     /// Move an item of a list without groups (objectives, contributions, stories, units, members).
     MoveItem {
         collection: Collection,
@@ -325,6 +346,12 @@ impl Op {
             Op::EditMember { .. } => "Edit member".into(),
             Op::AddDevice { label, .. } => format!("Add device {}", short(label)),
             Op::RemoveDevice { .. } => "Remove device".into(),
+            Op::OpenInvite { access, .. } => {
+                format!("Open a {} invite", access.label().to_lowercase())
+            }
+            Op::CloseInvite { .. } => "Close an invite".into(),
+            Op::AdmitDevice { label, .. } => format!("Admit device {}", short(label)),
+            Op::RevokeDevice { endpoint } => format!("Revoke device {}", short(endpoint)),
             Op::MoveItem { collection, .. } => format!("Move {}", collection.noun()),
             Op::RemoveItem { collection, .. } => format!("Remove {}", collection.noun()),
         }

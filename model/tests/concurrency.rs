@@ -337,3 +337,49 @@ fn bad_edits_are_refused_and_change_nothing() {
     assert!(err.to_string().contains("already exists"));
     assert_eq!(doc.get_heads(), heads);
 }
+
+#[test]
+fn a_revocation_wins_over_a_concurrent_readmission() {
+    use guild_model::AccessLevel;
+    let (mut a, mut b) = replicas();
+    let admit = Op::AdmitDevice {
+        endpoint: "e1".into(),
+        access: AccessLevel::ReadWrite,
+        label: "laptop".into(),
+        actor: None,
+        admitted_by: String::new(),
+    };
+    apply(&mut a, &admit, 150).unwrap();
+    sync(&mut a, &mut b);
+    assert_eq!(
+        Charter::from_doc(&b).unwrap().access.level_of("e1"),
+        Some(AccessLevel::ReadWrite)
+    );
+    apply(
+        &mut a,
+        &Op::RevokeDevice {
+            endpoint: "e1".into(),
+        },
+        200,
+    )
+    .unwrap();
+    apply(
+        &mut b,
+        &Op::AdmitDevice {
+            endpoint: "e1".into(),
+            access: AccessLevel::ReadOnly,
+            label: "phone".into(),
+            actor: None,
+            admitted_by: String::new(),
+        },
+        200,
+    )
+    .unwrap();
+    sync(&mut a, &mut b);
+    let access = Charter::from_doc(&a).unwrap().access;
+    assert_eq!(
+        access.level_of("e1"),
+        None,
+        "revoked stays revoked: {access:?}"
+    );
+}

@@ -7,8 +7,9 @@
 
 use automerge::{ActorId, Automerge};
 use guild_model::{
-    Cell, Charter, Collection, Cycle, Horizon, MemberEdit, ObjectiveEdit, Op, Phase, Position,
-    ProseField, Role, Status, Tag, UnitKind, apply, check_invariants, new_charter, repair, to_json,
+    AccessLevel, Cell, Charter, Collection, Cycle, Horizon, MemberEdit, ObjectiveEdit, Op, Phase,
+    Position, ProseField, Role, Status, Tag, UnitKind, apply, check_invariants, new_charter,
+    repair, to_json,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -174,6 +175,16 @@ fn op() -> impl Strategy<Value = Op> {
             id,
             edit: MemberEdit::Unit(Some(unit))
         }),
+        (id("e", 3), select(AccessLevel::ALL.to_vec())).prop_map(|(endpoint, access)| {
+            Op::AdmitDevice {
+                endpoint,
+                access,
+                label: "d".into(),
+                actor: None,
+                admitted_by: String::new(),
+            }
+        }),
+        id("e", 3).prop_map(|endpoint| Op::RevokeDevice { endpoint }),
     ]
 }
 

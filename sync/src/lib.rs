@@ -9,6 +9,7 @@
 pub mod data_dir;
 pub mod device;
 pub mod library;
+pub mod net;
 pub mod store;
 
 pub use data_dir::{DataDir, DataDirError, DataDirLock, LockError};

@@ -17,18 +17,25 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::StreamExt as _;
 
 use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 use guild_model::{
-    CURRENT_SCHEMA_VERSION, Charter, EditError, MigrateError, Op, apply, check_invariants, migrate,
-    new_blank_charter, new_charter, repair, schema_version,
+    Access, AccessLevel, CURRENT_SCHEMA_VERSION, Charter, EditError, MigrateError, Op, apply,
+    check_invariants, migrate, new_blank_charter, new_charter, repair, schema_version,
 };
+use iroh::SecretKey;
 use samod::storage::StorageKey;
-use samod::{DocHandle, DocumentId, Repo};
+use samod::{DocHandle, DocumentId, PeerId, Repo};
 
 use crate::data_dir::{DataDir, DataDirError, DataDirLock, LockError};
 use crate::device::{DeviceId, DeviceIdError};
+use crate::net::access::{AccessIndex, DocAccess, GuildSharePolicy};
+use crate::net::identity::{IdentityError, load_or_create_secret_key};
 use crate::store::{DurableStorage, StoreError, StoreHealth, StoreOptions};
 
 /// How a library saves.
@@ -89,6 +96,14 @@ pub enum LibraryError {
     /// The edit was refused; nothing changed.
     #[error(transparent)]
     Edit(#[from] EditError),
+    /// This device may read the charter but not edit it.
+    #[error(
+        "this device has read-only access to charter {0}: edits would not be accepted by others"
+    )]
+    ReadOnly(String),
+    /// The network identity file is unusable.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     /// The library is shutting down.
     #[error("Guild is shutting down")]
     Stopped,
@@ -127,6 +142,9 @@ pub struct Library {
     repo: Repo,
     device: DeviceId,
     actor: ActorId,
+    secret_key: SecretKey,
+    access: AccessIndex,
+    watcher: AccessWatcher,
 }
 
 impl Library {
@@ -141,10 +159,23 @@ impl Library {
         )?;
         let device = DeviceId::load_or_create(data_dir.root())?;
         let actor = device.session_actor();
+        let secret_key = load_or_create_secret_key(data_dir.root())?;
+        let access = AccessIndex::new();
         let repo = Repo::build_tokio()
             .with_storage(storage.clone())
+            // samod's peer id is our iroh endpoint id, which peers authenticate.
+            .with_peer_id(PeerId::from(secret_key.public().to_string()))
+            .with_share_policy(GuildSharePolicy::new(access.clone()))
             .load()
             .await;
+        let watcher = AccessWatcher {
+            repo: repo.clone(),
+            storage: storage.clone(),
+            index: access.clone(),
+            watched: Arc::default(),
+        };
+        let loader = watcher.clone();
+        access.set_loader(Arc::new(move |doc| loader.load(doc)));
         Ok(Self {
             data_dir,
             _lock: lock,
@@ -152,6 +183,9 @@ impl Library {
             repo,
             device,
             actor,
+            secret_key,
+            access,
+            watcher,
         })
     }
 
@@ -170,6 +204,26 @@ impl Library {
         &self.actor
     }
 
+    /// This device's iroh secret key (its endpoint identity).
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.secret_key
+    }
+
+    /// This device's endpoint id, as documents' access lists name it.
+    pub fn endpoint_id(&self) -> String {
+        self.secret_key.public().to_string()
+    }
+
+    /// The live access lists of the charters.
+    pub fn access_index(&self) -> &AccessIndex {
+        &self.access
+    }
+
+    /// The samod repo (for the network layer).
+    pub(crate) fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
     /// The store's health: unsaved writes, damaged chunks.
     pub fn health(&self) -> StoreHealth {
         self.storage.health()
@@ -185,7 +239,16 @@ impl Library {
             new_blank_charter(title, now)?
         };
         doc.set_actor(self.actor.clone());
+        let creator = Op::AdmitDevice {
+            endpoint: self.endpoint_id(),
+            access: AccessLevel::ReadWrite,
+            label: "creator".into(),
+            actor: Some(self.device.to_hex()),
+            admitted_by: String::new(),
+        };
+        apply(&mut doc, &creator, now)?;
         let handle = self.repo.create(doc).await?;
+        self.watcher.watch(&handle);
         Ok(handle.document_id().to_string())
     }
 
@@ -199,7 +262,18 @@ impl Library {
         schema_version(&doc)?;
         migrate(&mut doc, now())?;
         Charter::from_doc(&doc).map_err(|e| LibraryError::NotACharter(e.to_string()))?;
+        // The copy is a new charter: this device may sync it, whoever could before.
+        doc.set_actor(self.actor.clone());
+        let importer = Op::AdmitDevice {
+            endpoint: self.endpoint_id(),
+            access: AccessLevel::ReadWrite,
+            label: "importer".into(),
+            actor: Some(self.device.to_hex()),
+            admitted_by: String::new(),
+        };
+        apply(&mut doc, &importer, now())?;
         let handle = self.repo.create(doc).await?;
+        self.watcher.watch(&handle);
         Ok(handle.document_id().to_string())
     }
 
@@ -232,14 +306,17 @@ impl Library {
         }
     }
 
-    async fn handle(&self, id: &str) -> Result<DocHandle, LibraryError> {
+    pub(crate) async fn handle(&self, id: &str) -> Result<DocHandle, LibraryError> {
         let doc_id: DocumentId = id
             .parse()
             .map_err(|_| LibraryError::UnknownDocument(id.to_owned()))?;
-        self.repo
+        let handle = self
+            .repo
             .find(doc_id)
             .await?
-            .ok_or_else(|| LibraryError::Unloadable(id.to_owned()))
+            .ok_or_else(|| LibraryError::Unloadable(id.to_owned()))?;
+        self.watcher.watch(&handle);
+        Ok(handle)
     }
 
     /// The document as it is now (a copy; brought to the current schema in memory).
@@ -250,6 +327,12 @@ impl Library {
             migrate(&mut doc, now())?;
         }
         Ok(doc)
+    }
+
+    /// The charter's access list as it is now.
+    pub async fn access(&self, id: &str) -> Result<Access, LibraryError> {
+        let handle = self.handle(id).await?;
+        Ok(handle.with_document(|doc| Access::from_doc(doc)))
     }
 
     /// The charter as it is now.
@@ -285,8 +368,12 @@ impl Library {
         let handle = self.handle(id).await?;
         let actor = self.actor.clone();
         let now = now();
+        let me = self.endpoint_id();
         let (hash, changes) = handle.with_document(|doc| {
             let before = doc.get_heads();
+            if read_access(doc).level_of(&me) == Some(AccessLevel::ReadOnly) {
+                return Err(LibraryError::ReadOnly(id.to_owned()));
+            }
             doc.set_actor(actor);
             migrate(doc, now)?;
             let charter =
@@ -308,6 +395,7 @@ impl Library {
             let key = StorageKey::incremental_path(handle.document_id(), change);
             self.storage.put_durable(key, bytes).await?;
         }
+        self.watcher.refresh(&handle);
         Ok(hash)
     }
 
@@ -324,4 +412,71 @@ fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The access list of a document as it is now (empty if unreadable).
+pub(crate) fn read_access(doc: &Automerge) -> Access {
+    Access::from_doc(doc)
+}
+
+/// Keeps the [`AccessIndex`] in step with the documents: loads a document's
+/// access list when a peer first asks about it, and follows its changes.
+#[derive(Clone)]
+struct AccessWatcher {
+    repo: Repo,
+    storage: DurableStorage,
+    index: AccessIndex,
+    watched: Arc<Mutex<HashSet<String>>>,
+}
+
+impl AccessWatcher {
+    /// Loads `doc` (if this node has it) and starts following it.
+    fn load(&self, doc: String) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let on_disk = this
+                .storage
+                .document_ids()
+                .is_ok_and(|ids| ids.contains(&doc));
+            let found = match (on_disk, doc.parse::<DocumentId>()) {
+                (true, Ok(id)) => this.repo.find(id).await.ok().flatten(),
+                _ => None,
+            };
+            match found {
+                Some(handle) => this.watch(&handle),
+                // Only a document that is not being joined right now is absent.
+                None if this.index.get(&doc) == DocAccess::Unknown => {
+                    this.index.set(&doc, DocAccess::Absent);
+                }
+                None => {}
+            }
+        });
+    }
+
+    /// Publishes the document's access list now and on every change.
+    fn watch(&self, handle: &DocHandle) {
+        self.refresh(handle);
+        let id = handle.document_id().to_string();
+        let fresh = self
+            .watched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id);
+        if fresh {
+            let this = self.clone();
+            let handle = handle.clone();
+            let mut changes = handle.changes();
+            tokio::spawn(async move {
+                while changes.next().await.is_some() {
+                    this.refresh(&handle);
+                }
+            });
+        }
+    }
+
+    fn refresh(&self, handle: &DocHandle) {
+        let access = handle.with_document(|doc| read_access(doc));
+        self.index
+            .set(&handle.document_id().to_string(), DocAccess::Known(access));
+    }
 }

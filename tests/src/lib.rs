@@ -18,3 +18,23 @@ pub fn runtime() -> tokio::runtime::Runtime {
 pub async fn open_library(dir: &Path, options: LibraryOptions) -> Result<Library, LibraryError> {
     Library::open(DataDir::resolve(Some(dir.to_path_buf()))?, options).await
 }
+
+/// Network options for tests: loopback only, nothing else.
+pub fn loopback() -> guild_sync::net::node::NetOptions {
+    guild_sync::net::node::NetOptions {
+        listen: Some("127.0.0.1:0".parse().expect("a socket address")),
+        lan: false,
+        relay: guild_sync::net::node::Relay::Disabled,
+        label: Some("test peer".into()),
+    }
+}
+
+/// Starts a node on loopback over the library in `dir`.
+pub async fn start_node(dir: &Path) -> guild_sync::net::node::Node {
+    let library = open_library(dir, LibraryOptions::interactive())
+        .await
+        .expect("open library");
+    guild_sync::net::node::Node::start(library, loopback())
+        .await
+        .expect("start node")
+}

@@ -7,7 +7,8 @@ use autosurgeon::{Text, reconcile_prop};
 use super::doc::{exists, item, map_at, order_key, set_text, splice_text, str_at};
 use super::{Collection, EditError, MemberEdit, ObjectiveEdit, Op};
 use crate::charter::{
-    Bridge, Card, Charter, Contribution, Device, Member, Note, Objective, Story, Unit,
+    Bridge, Card, Charter, Contribution, Device, DeviceAccess, Invite, Member, Note, Objective,
+    Story, Unit,
 };
 use crate::migrate::CURRENT_SCHEMA_VERSION;
 use crate::order::{key_between, order_salt};
@@ -421,6 +422,53 @@ pub(crate) fn apply_in(
             put_str(tx, &obj, "order", &order)?;
         }
         Op::RemoveItem { collection, id } => remove(tx, *collection, id)?,
+        Op::OpenInvite {
+            secret_hash,
+            access,
+            created_by,
+        } => {
+            let invites = access_map(tx, "invites")?;
+            let invite = Invite {
+                access: *access,
+                created_by: created_by.clone(),
+                created_at: now,
+            };
+            reconcile_prop(tx, &invites, secret_hash.as_str(), invite)?;
+        }
+        Op::CloseInvite { secret_hash } => {
+            let invites = access_map(tx, "invites")?;
+            tx.delete(&invites, secret_hash.as_str())?;
+        }
+        Op::AdmitDevice {
+            endpoint,
+            access,
+            label,
+            actor,
+            admitted_by,
+        } => {
+            if endpoint.is_empty() || endpoint.contains('/') {
+                return Err(EditError::Invalid(format!(
+                    "`{endpoint}` is not an endpoint id"
+                )));
+            }
+            let devices = access_map(tx, "devices")?;
+            let device = DeviceAccess {
+                access: *access,
+                label: label.clone(),
+                actor: actor.clone(),
+                admitted_by: admitted_by.clone(),
+                admitted_at: now,
+            };
+            reconcile_prop(tx, &devices, endpoint.as_str(), device)?;
+        }
+        Op::RevokeDevice { endpoint } => {
+            let devices = access_map(tx, "devices")?;
+            if tx.get(&devices, endpoint.as_str())?.is_some() {
+                tx.delete(&devices, endpoint.as_str())?;
+            }
+            let revoked = access_map(tx, "revoked")?;
+            tx.put(&revoked, endpoint.as_str(), now)?;
+        }
     }
     Ok(())
 }
@@ -439,6 +487,11 @@ fn edit_text(
 ) -> Result<(), EditError> {
     let obj = item(tx, collection, id)?;
     set_text(tx, &obj, key, text)
+}
+
+/// One of the maps of `access` (created with the charter).
+fn access_map(tx: &mut Transaction<'_>, key: &str) -> Result<ObjId, EditError> {
+    map_at(tx, &["access", key])
 }
 
 /// A nested map of an item, created if a peer's older data lacks it.

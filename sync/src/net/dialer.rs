@@ -1,0 +1,98 @@
+//! The connecting side: a samod [`Dialer`] that reaches a peer over iroh,
+//! says hello (with an invite when joining), and hands the stream to samod
+//! bound to the peer's authenticated endpoint id. samod re-dials with
+//! backoff after a drop.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use iroh::{Endpoint, EndpointAddr};
+use samod::{DialError, Dialer, PeerId, Transport};
+
+use super::wire::{ALPN, FramedStream, Hello, Welcome, WireCounters};
+
+/// The peer refused us: retrying will not help.
+#[derive(Debug, thiserror::Error)]
+#[error("refused by {peer}: {reason}")]
+pub struct Refused {
+    /// The peer's endpoint id.
+    pub peer: String,
+    /// What it said.
+    pub reason: String,
+}
+
+/// Dials one peer.
+pub struct IrohDialer {
+    endpoint: Endpoint,
+    addr: EndpointAddr,
+    hello: Hello,
+    counters: Arc<WireCounters>,
+}
+
+impl IrohDialer {
+    /// A dialer for `addr` that opens with `hello`.
+    pub fn new(
+        endpoint: Endpoint,
+        addr: EndpointAddr,
+        hello: Hello,
+        counters: Arc<WireCounters>,
+    ) -> Self {
+        Self {
+            endpoint,
+            addr,
+            hello,
+            counters,
+        }
+    }
+}
+
+impl Dialer for IrohDialer {
+    type Error = Refused;
+
+    fn url(&self) -> samod::Url {
+        // Endpoint ids are hex, always a valid host.
+        samod::Url::parse(&format!("guild://{}", self.addr.id)).unwrap_or_else(|_| {
+            samod::Url::parse("guild://peer")
+                .unwrap_or_else(|_| unreachable!("a constant URL parses"))
+        })
+    }
+
+    fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<Self::Error>>> {
+        let endpoint = self.endpoint.clone();
+        let addr = self.addr.clone();
+        let hello = self.hello.clone();
+        let counters = Arc::clone(&self.counters);
+        Box::pin(async move {
+            let peer = addr.id.to_string();
+            let conn = endpoint
+                .connect(addr, ALPN)
+                .await
+                .map_err(DialError::transient)?;
+            let (send, recv) = conn.open_bi().await.map_err(DialError::transient)?;
+            let mut framed = FramedStream::new(tokio::io::join(recv, send), counters);
+            framed.send(&hello).await.map_err(DialError::transient)?;
+            match framed.recv::<Welcome>().await {
+                Ok(Welcome::Accepted) => {}
+                Ok(Welcome::Refused(reason)) => {
+                    return Err(DialError::PermanentFailure(Refused { peer, reason }));
+                }
+                Err(e) => {
+                    // A close with our refusal code is a refusal, not a hiccup.
+                    if let Some(reason) = conn.close_reason()
+                        && reason.to_string().contains("403")
+                    {
+                        return Err(DialError::PermanentFailure(Refused {
+                            peer,
+                            reason: reason.to_string(),
+                        }));
+                    }
+                    return Err(DialError::transient(e));
+                }
+            }
+            // The QUIC connection lives as long as its streams; keep a handle
+            // in the transport anyway so nothing closes it under samod.
+            let transport = framed.into_transport_keeping(PeerId::from(peer.as_str()), conn);
+            Ok(transport)
+        })
+    }
+}

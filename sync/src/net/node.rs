@@ -1,0 +1,469 @@
+//! A Guild node: the [`Library`] on the network. One iroh [`Endpoint`] with
+//! a [`Router`] serving Guild's ALPN, samod syncing every charter with the
+//! peers its access list admits, invites, joins, and sync status.
+//!
+//! Private by default: direct addresses only, no relays, no internet
+//! discovery, no gateway probing. `--lan` adds mDNS on the local network;
+//! relays are an explicit opt-in.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use guild_sync::{DataDir, Library, LibraryOptions};
+//! use guild_sync::net::node::{NetOptions, Node};
+//! use guild_model::AccessLevel;
+//!
+//! let library = Library::open(DataDir::resolve(None)?, LibraryOptions::interactive()).await?;
+//! let node = Node::start(library, NetOptions::default()).await?;
+//! let doc = node.library().create("Data CoP", true).await?;
+//! let ticket = node.share(&doc, AccessLevel::ReadWrite).await?;
+//! println!("join with: guild join {ticket}");
+//! // … and on the other device: `node.join(&ticket).await?`
+//! node.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use automerge::ReadDoc as _;
+use guild_model::{AccessLevel, Op};
+use iroh::endpoint::{PortmapperConfig, presets};
+use iroh::protocol::Router;
+use iroh::{Endpoint, EndpointAddr, NetReportConfig, RelayMode, RelayUrl, TransportAddr};
+use iroh_mdns_address_lookup::MdnsAddressLookup;
+use samod::{
+    BackoffConfig, ConnectionId, ConnectionInfo, ConnectionState, DialerHandle, DocumentId,
+    PeerDocState,
+};
+
+use super::access::DocAccess;
+use super::dialer::IrohDialer;
+use super::peers::PeerBook;
+use super::protocol::GuildProtocol;
+use super::ticket::InviteTicket;
+use super::wire::{ALPN, Hello, InviteProof, WireCounters};
+use crate::library::{Library, LibraryError};
+
+/// Which relays to use (never in tests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Relay {
+    /// None: direct addresses only.
+    #[default]
+    Disabled,
+    /// n0's public relays.
+    Default,
+    /// A self-hosted iroh-relay.
+    Custom(RelayUrl),
+}
+
+/// How a node reaches the network.
+#[derive(Debug, Clone, Default)]
+pub struct NetOptions {
+    /// The address to bind (default: all interfaces, a random port).
+    pub listen: Option<SocketAddr>,
+    /// Find and be found by peers on the LAN (mDNS).
+    pub lan: bool,
+    /// Relays.
+    pub relay: Relay,
+    /// A name for this device that peers see ("Ana's laptop").
+    pub label: Option<String>,
+}
+
+/// What went wrong on the network side.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The endpoint could not start.
+    #[error("cannot start networking: {0}")]
+    Bind(String),
+    /// The library refused.
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    /// A peer refused us.
+    #[error("{0}")]
+    Refused(String),
+    /// Nothing arrived in time.
+    #[error("{0}")]
+    Timeout(String),
+}
+
+/// One peer of one charter, as `guild sync` and the window show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PeerStatus {
+    /// The peer's endpoint id.
+    pub endpoint: String,
+    /// Its label in the charter's device list.
+    pub label: String,
+    /// Whether a connection to it is up.
+    pub connected: bool,
+    /// Whether it has every change we have.
+    pub has_our_changes: bool,
+    /// Whether we have every change it has.
+    pub we_have_theirs: bool,
+}
+
+/// A charter's sync state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncStatus {
+    /// The charter.
+    pub doc: String,
+    /// Every admitted device but this one.
+    pub peers: Vec<PeerStatus>,
+    /// Changes no connected peer has acknowledged yet.
+    pub pending_changes: usize,
+}
+
+/// A running Guild node.
+pub struct Node {
+    library: Arc<Library>,
+    router: Router,
+    counters: Arc<WireCounters>,
+    dialers: Mutex<HashMap<String, DialerHandle<super::dialer::Refused>>>,
+    peers: PeerBook,
+    label: String,
+}
+
+impl Node {
+    /// Binds the endpoint and starts serving every charter of `library`.
+    pub async fn start(library: Library, options: NetOptions) -> Result<Self, NetError> {
+        let mut builder = Endpoint::builder(presets::Minimal)
+            .secret_key(library.secret_key().clone())
+            .alpns(vec![ALPN.to_vec()]);
+        builder = match &options.relay {
+            Relay::Disabled => builder
+                .relay_mode(RelayMode::Disabled)
+                .portmapper_config(PortmapperConfig::Disabled)
+                .net_report_config(NetReportConfig::minimal()),
+            Relay::Default => builder.relay_mode(RelayMode::Default),
+            Relay::Custom(url) => builder.relay_mode(RelayMode::custom([url.clone()])),
+        };
+        if let Some(listen) = options.listen {
+            builder = builder
+                .clear_ip_transports()
+                .bind_addr(listen)
+                .map_err(|e| NetError::Bind(e.to_string()))?;
+        }
+        if options.lan {
+            builder = builder.address_lookup(MdnsAddressLookup::builder());
+        }
+        let endpoint = builder
+            .bind()
+            .await
+            .map_err(|e| NetError::Bind(e.to_string()))?;
+
+        let library = Arc::new(library);
+        let counters = Arc::new(WireCounters::default());
+        let acceptor = library
+            .repo()
+            .make_acceptor(
+                samod::Url::parse("guild://incoming").map_err(|e| NetError::Bind(e.to_string()))?,
+            )
+            .map_err(|_| NetError::Bind("the document store is stopping".into()))?;
+        // Every charter's access list is known before the first peer knocks.
+        for doc in library.document_ids()? {
+            if let Err(e) = library.access(&doc).await {
+                tracing::warn!(%doc, error = %e, "cannot read a charter's access list");
+            }
+        }
+        let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters));
+        let router = Router::builder(endpoint).accept(ALPN, protocol).spawn();
+        let peers = PeerBook::open(library.data_dir().root());
+        let label = options.label.unwrap_or_else(default_label);
+        Ok(Self {
+            library,
+            router,
+            counters,
+            dialers: Mutex::default(),
+            peers,
+            label,
+        })
+    }
+
+    /// The library this node serves.
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        self.router.endpoint()
+    }
+
+    /// This node's address: its id and the direct addresses it listens on.
+    pub fn addr(&self) -> EndpointAddr {
+        self.endpoint().addr()
+    }
+
+    /// Bytes of Guild frames `(received, sent)` since start.
+    pub fn wire_bytes(&self) -> (u64, u64) {
+        self.counters.get()
+    }
+
+    /// Records direct addresses for a peer, for later dials.
+    pub fn remember_peer(&self, endpoint: &str, addrs: impl IntoIterator<Item = SocketAddr>) {
+        self.peers.record(endpoint, addrs);
+    }
+
+    /// Opens an invite to `doc` and returns its ticket.
+    pub async fn share(&self, doc: &str, access: AccessLevel) -> Result<InviteTicket, NetError> {
+        let doc = self.library.resolve(doc)?;
+        let ticket = InviteTicket::new(doc.clone(), self.addr(), access);
+        let op = Op::OpenInvite {
+            secret_hash: ticket.secret_hash(),
+            access,
+            created_by: self.library.endpoint_id(),
+        };
+        self.library.edit(&doc, &op).await?;
+        Ok(ticket)
+    }
+
+    fn hello(&self, invite: Option<InviteProof>) -> Hello {
+        Hello {
+            version: 1,
+            device: self.library.device().to_hex(),
+            label: self.label.clone(),
+            invite,
+        }
+    }
+
+    /// Dials `addr` (once per peer; samod re-dials after drops).
+    fn dial(
+        &self,
+        addr: EndpointAddr,
+        invite: Option<InviteProof>,
+    ) -> Result<DialerHandle<super::dialer::Refused>, NetError> {
+        let key = addr.id.to_string();
+        let mut dialers = self.dialers.lock().unwrap_or_else(PoisonError::into_inner);
+        if invite.is_none()
+            && let Some(existing) = dialers.get(&key)
+        {
+            return Ok(existing.clone());
+        }
+        let dialer = IrohDialer::new(
+            self.endpoint().clone(),
+            addr,
+            self.hello(invite),
+            Arc::clone(&self.counters),
+        );
+        let backoff = BackoffConfig {
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            max_retries: None,
+        };
+        let handle = self
+            .library
+            .repo()
+            .dial(backoff, Arc::new(dialer))
+            .map_err(|_| NetError::Bind("stopping".into()))?;
+        if let Some(old) = dialers.insert(key, handle.clone()) {
+            old.close();
+        }
+        Ok(handle)
+    }
+
+    /// Joins the charter of `ticket`: proves the invite to the inviter, is
+    /// admitted, fetches the charter and stores it. Returns its id.
+    pub async fn join(&self, ticket: &InviteTicket, timeout: Duration) -> Result<String, NetError> {
+        let inviter = ticket.inviter.id.to_string();
+        let doc_id: DocumentId = ticket
+            .doc
+            .parse()
+            .map_err(|_| NetError::Refused("the ticket names no valid charter".into()))?;
+        self.peers.record(&inviter, ip_addrs(&ticket.inviter));
+        if !matches!(
+            self.library.access_index().get(&ticket.doc),
+            DocAccess::Known(_)
+        ) {
+            self.library.access_index().set(
+                &ticket.doc,
+                DocAccess::Joining {
+                    inviter: inviter.clone(),
+                },
+            );
+        }
+        let proof = InviteProof {
+            doc: ticket.doc.clone(),
+            secret: hex::encode(ticket.secret),
+        };
+        let dialer = self.dial(ticket.inviter.clone(), Some(proof))?;
+        let established = tokio::time::timeout(timeout, dialer.established())
+            .await
+            .map_err(|_| {
+                NetError::Timeout(format!(
+                    "could not reach the inviter within {} s",
+                    timeout.as_secs()
+                ))
+            })?;
+        established.map_err(|e| NetError::Refused(e.to_string()))?;
+        let found = tokio::time::timeout(timeout, self.library.repo().find(doc_id))
+            .await
+            .map_err(|_| NetError::Timeout("the charter did not arrive in time".into()))?
+            .map_err(|_| NetError::Bind("stopping".into()))?;
+        let handle = found
+            .ok_or_else(|| NetError::Refused("the inviter does not share that charter".into()))?;
+        // Wait for the whole charter, not just its first message.
+        if let Some(conn) = self.connection_to(&inviter) {
+            let _ = tokio::time::timeout(timeout, handle.we_have_their_changes(conn)).await;
+        }
+        self.library.access(&ticket.doc).await?;
+        Ok(ticket.doc.clone())
+    }
+
+    /// The open connections whose handshake is done, by peer endpoint id.
+    fn connections(&self) -> Vec<(String, ConnectionInfo)> {
+        self.library
+            .repo()
+            .connected_peers()
+            .0
+            .into_iter()
+            .filter_map(|info| match &info.state {
+                ConnectionState::Connected { their_peer_id } => {
+                    Some((their_peer_id.as_str().to_owned(), info))
+                }
+                ConnectionState::Handshaking => None,
+            })
+            .collect()
+    }
+
+    fn connection_to(&self, endpoint: &str) -> Option<ConnectionId> {
+        self.connections()
+            .into_iter()
+            .find(|(peer, _)| peer == endpoint)
+            .map(|(_, info)| info.id)
+    }
+
+    /// Dials every other admitted device of `doc` (known addresses, and
+    /// mDNS when on a LAN). Returns how many dials were started.
+    pub async fn connect_peers(&self, doc: &str) -> Result<usize, NetError> {
+        let access = self.library.access(doc).await?;
+        let me = self.library.endpoint_id();
+        let mut started = 0;
+        for endpoint in access
+            .devices
+            .keys()
+            .filter(|e| **e != me && access.level_of(e).is_some())
+        {
+            let Ok(id) = endpoint.parse::<iroh::EndpointId>() else {
+                continue;
+            };
+            let addr = EndpointAddr::from_parts(
+                id,
+                self.peers
+                    .addrs(endpoint)
+                    .into_iter()
+                    .map(TransportAddr::Ip),
+            );
+            self.dial(addr, None)?;
+            started += 1;
+        }
+        Ok(started)
+    }
+
+    /// The charter's sync state now.
+    pub async fn status(&self, doc: &str) -> Result<SyncStatus, NetError> {
+        let handle = self.library.handle(doc).await?;
+        let access = self.library.access(doc).await?;
+        let me = self.library.endpoint_id();
+        let doc_id = handle.document_id().clone();
+        let states: HashMap<String, PeerDocState> = self
+            .connections()
+            .into_iter()
+            .filter_map(|(peer, info)| info.docs.get(&doc_id).cloned().map(|state| (peer, state)))
+            .collect();
+        let (peers, pending) = handle.with_document(|d| {
+            let heads = d.get_heads();
+            let have_all = |theirs: &Vec<automerge::ChangeHash>| {
+                theirs.iter().all(|h| d.get_change_by_hash(h).is_some())
+            };
+            let pending = states
+                .values()
+                .filter_map(|s| s.shared_heads.as_ref())
+                .map(|shared| d.get_changes(shared).len())
+                .min()
+                .unwrap_or_else(|| d.get_changes(&[]).len());
+            let peers = access
+                .devices
+                .iter()
+                .filter(|(e, _)| **e != me && access.level_of(e).is_some())
+                .map(|(endpoint, device)| {
+                    let state = states.get(endpoint);
+                    PeerStatus {
+                        endpoint: endpoint.clone(),
+                        label: device.label.clone(),
+                        connected: state.is_some(),
+                        has_our_changes: state
+                            .is_some_and(|s| s.shared_heads.as_ref() == Some(&heads)),
+                        we_have_theirs: state
+                            .is_some_and(|s| s.their_heads.as_ref().is_some_and(have_all)),
+                    }
+                })
+                .collect();
+            (peers, pending)
+        });
+        Ok(SyncStatus {
+            doc: doc.to_owned(),
+            peers,
+            pending_changes: pending,
+        })
+    }
+
+    /// Connects to the charter's peers and syncs until every reachable one
+    /// has all our changes and we have all theirs, or `timeout` passes.
+    pub async fn sync(&self, doc: &str, timeout: Duration) -> Result<SyncStatus, NetError> {
+        let doc = self.library.resolve(doc)?;
+        self.connect_peers(&doc).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let status = self.status(&doc).await?;
+            let connected: Vec<_> = status.peers.iter().filter(|p| p.connected).collect();
+            let settled = !connected.is_empty()
+                && connected
+                    .iter()
+                    .all(|p| p.has_our_changes && p.we_have_theirs);
+            if settled || tokio::time::Instant::now() >= deadline {
+                return Ok(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops networking and closes the library (every save flushed).
+    pub async fn shutdown(self) -> Result<(), NetError> {
+        for dialer in self
+            .dialers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+        {
+            dialer.close();
+        }
+        let _ = self.router.shutdown().await;
+        let library = Arc::try_unwrap(self.library)
+            .map_err(|_| NetError::Bind("the library is still in use".into()))?;
+        library.close().await?;
+        Ok(())
+    }
+}
+
+fn ip_addrs(addr: &EndpointAddr) -> Vec<SocketAddr> {
+    addr.addrs
+        .iter()
+        .filter_map(|a| match a {
+            TransportAddr::Ip(ip) => Some(*ip),
+            _ => None,
+        })
+        .collect()
+}
+
+fn default_label() -> String {
+    std::env::var("GUILD_DEVICE_NAME")
+        .ok()
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "a Guild device".into())
+}

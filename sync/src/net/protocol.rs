@@ -1,0 +1,158 @@
+//! The accepting side of Guild's ALPN: a [`ProtocolHandler`] that checks who
+//! is connecting before any document data flows, then hands the stream to
+//! samod.
+//!
+//! A connection is refused unless the remote endpoint presents a valid
+//! invite (and is then admitted to that charter's device list) or is
+//! already admitted to some charter here. Which charters it then receives
+//! is samod's share policy's decision, per document.
+
+use std::sync::Arc;
+
+use futures::StreamExt as _;
+use guild_model::{AccessLevel, Op};
+use iroh::endpoint::Connection;
+use iroh::protocol::{AcceptError, ProtocolHandler};
+use samod::{AcceptorEvent, AcceptorHandle, PeerId};
+
+use super::ticket::secret_hash;
+use super::wire::{FramedStream, HANDSHAKE_TIMEOUT, Hello, Welcome, WireCounters};
+use crate::library::Library;
+
+/// QUIC close code: refused by access control.
+pub const CLOSE_REFUSED: u32 = 403;
+/// QUIC close code: broke the protocol (garbage, oversize, silence).
+pub const CLOSE_PROTOCOL: u32 = 400;
+
+/// Accepts Guild sync connections.
+#[derive(Clone)]
+pub struct GuildProtocol {
+    library: Arc<Library>,
+    acceptor: AcceptorHandle,
+    counters: Arc<WireCounters>,
+}
+
+impl std::fmt::Debug for GuildProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuildProtocol").finish_non_exhaustive()
+    }
+}
+
+impl GuildProtocol {
+    /// A handler feeding `acceptor`, deciding with `library`'s access lists.
+    pub fn new(
+        library: Arc<Library>,
+        acceptor: AcceptorHandle,
+        counters: Arc<WireCounters>,
+    ) -> Self {
+        Self {
+            library,
+            acceptor,
+            counters,
+        }
+    }
+
+    /// Admits the remote, or says why not.
+    async fn admit(&self, remote: &str, hello: &Hello) -> Result<(), String> {
+        if let Some(proof) = &hello.invite {
+            let doc = self
+                .library
+                .resolve(&proof.doc)
+                .map_err(|_| "invalid invite".to_owned())?;
+            if doc != proof.doc {
+                return Err("invalid invite".into());
+            }
+            let access = self
+                .library
+                .access(&doc)
+                .await
+                .map_err(|_| "invalid invite".to_owned())?;
+            if access.revoked.contains_key(remote) {
+                return Err("this device's access to the charter was revoked".into());
+            }
+            let secret = hex::decode(&proof.secret).map_err(|_| "invalid invite".to_owned())?;
+            let invite = access
+                .invites
+                .get(&secret_hash(&secret))
+                .ok_or_else(|| "invalid invite".to_owned())?;
+            let stronger = access.level_of(remote).is_none_or(|have| {
+                have == AccessLevel::ReadOnly && invite.access == AccessLevel::ReadWrite
+            });
+            if stronger {
+                let admit = Op::AdmitDevice {
+                    endpoint: remote.to_owned(),
+                    access: invite.access,
+                    label: hello.label.chars().take(64).collect(),
+                    actor: Some(hello.device.chars().take(64).collect()),
+                    admitted_by: self.library.endpoint_id(),
+                };
+                self.library.edit(&doc, &admit).await.map_err(|e| {
+                    tracing::warn!(error = %e, "cannot admit an invited device");
+                    "the inviter could not record the new device".to_owned()
+                })?;
+            }
+            tracing::info!(peer = %remote, %doc, "admitted with an invite");
+            return Ok(());
+        }
+        if self.library.access_index().admits_anywhere(remote) {
+            Ok(())
+        } else {
+            Err("this device is not invited to any charter here".into())
+        }
+    }
+}
+
+impl ProtocolHandler for GuildProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let remote = conn.remote_id().to_string();
+        let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, conn.accept_bi()).await {
+            Ok(Ok((send, recv))) => tokio::io::join(recv, send),
+            Ok(Err(e)) => return Err(AcceptError::from_err(e)),
+            Err(_) => {
+                conn.close(CLOSE_PROTOCOL.into(), b"silent");
+                return Ok(());
+            }
+        };
+        let mut framed = FramedStream::new(stream, Arc::clone(&self.counters));
+        let hello: Hello = match framed.recv().await {
+            Ok(hello) => hello,
+            Err(e) => {
+                tracing::info!(peer = %remote, error = %e, "handshake failed");
+                conn.close(CLOSE_PROTOCOL.into(), b"bad handshake");
+                return Ok(());
+            }
+        };
+        if let Err(reason) = self.admit(&remote, &hello).await {
+            tracing::info!(peer = %remote, %reason, "refused");
+            let _ = framed.send(&Welcome::Refused(reason.clone())).await;
+            // Give the refusal a moment to arrive before the close does.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            conn.close(CLOSE_REFUSED.into(), reason.as_bytes());
+            return Ok(());
+        }
+        framed
+            .send(&Welcome::Accepted)
+            .await
+            .map_err(AcceptError::from_err)?;
+        let transport = framed.into_transport(PeerId::from(remote.as_str()));
+        let handle = self
+            .acceptor
+            .accept(transport)
+            .map_err(AcceptError::from_err)?;
+        tracing::info!(peer = %remote, "syncing");
+        let mut events = handle.events();
+        let ended = async {
+            while let Some(event) = events.next().await {
+                if let AcceptorEvent::ClientDisconnected { reason, .. } = event {
+                    tracing::info!(peer = %remote, ?reason, "sync connection ended");
+                    break;
+                }
+            }
+        };
+        tokio::select! {
+            () = ended => conn.close(CLOSE_PROTOCOL.into(), b"done"),
+            _ = conn.closed() => {}
+        }
+        Ok(())
+    }
+}
