@@ -11,12 +11,18 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    // Quiet by default: commands report problems themselves, in one line.
+    // The headless peer logs what it does.
+    let default = if args.is_serve() {
+        "info,iroh=warn,samod=warn,samod_core=warn"
+    } else {
+        "off"
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            // Quiet by default: the CLI reports problems itself, in one line.
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
         )
         .init();
     match cli::run(args) {
@@ -30,7 +36,7 @@ fn main() -> ExitCode {
 
 /// The error and its causes on one line, without repeating a cause that the
 /// message already includes.
-fn one_line(error: &anyhow::Error) -> String {
+pub(crate) fn one_line(error: &anyhow::Error) -> String {
     let mut line = error.to_string();
     for cause in error.chain().skip(1) {
         let cause = cause.to_string();

@@ -68,6 +68,13 @@ macro_rules! vocabulary {
             }
         }
 
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
         impl Reconcile for $name {
             type Key<'a> = NoKey;
             fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {

@@ -399,9 +399,30 @@ impl Library {
         Ok(hash)
     }
 
+    /// Applies `op` with no access check, as a modified client could.
+    ///
+    /// For tests that prove peers enforce access (a read-only device's
+    /// edits must never be accepted by writers); the product never calls it.
+    #[doc(hidden)]
+    pub async fn edit_as_hostile_peer(&self, id: &str, op: &Op) -> Result<(), LibraryError> {
+        let handle = self.handle(id).await?;
+        let actor = self.actor.clone();
+        handle.with_document(|doc| {
+            doc.set_actor(actor);
+            apply(doc, op, now()).map(|_| ())
+        })?;
+        Ok(())
+    }
+
     /// Stops the repo once every save has been attempted; `Err(NotSaved)`
     /// if anything failed to reach the disk.
     pub async fn close(self) -> Result<(), LibraryError> {
+        self.stop().await
+    }
+
+    /// As [`Self::close`], for a library shared with tasks that may still
+    /// hold it (the network layer); it must not be used afterwards.
+    pub async fn stop(&self) -> Result<(), LibraryError> {
         self.repo.stop().await;
         self.storage.flush().await?;
         Ok(())

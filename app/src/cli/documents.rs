@@ -1,13 +1,14 @@
 //! Whole-charter commands: new, list, show, set, export, import.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use guild_model::{Charter, Op, ProseField, to_html, to_json, to_markdown, to_markdown_with_ids};
 use guild_sync::Library;
+
+use super::output::Out;
 
 pub(super) fn parse_field(s: &str) -> Result<ProseField, String> {
     s.parse()
@@ -28,26 +29,31 @@ pub(super) fn field_help() -> String {
     help
 }
 
-pub(super) async fn new(library: &Library, title: &str, blank: bool) -> Result<()> {
+pub(super) async fn new(out: &mut Out, library: &Library, title: &str, blank: bool) -> Result<()> {
     if title.trim().is_empty() {
         bail!("a charter needs a title (--title \"Data CoP\")");
     }
     let id = library.create(title, !blank).await?;
-    println!("{id}");
+    let _ = writeln!(out.stdout, "{id}");
     Ok(())
 }
 
-pub(super) async fn list(library: &Library) -> Result<()> {
+pub(super) async fn list(out: &mut Out, library: &Library) -> Result<()> {
     let ids = library.document_ids()?;
     if ids.is_empty() {
-        println!("No charters yet. Create one with: guild new --title \"Data CoP\"");
+        let _ = writeln!(
+            out.stdout,
+            "No charters yet. Create one with: guild new --title \"Data CoP\""
+        );
         return Ok(());
     }
     let mut rows = Vec::new();
     for id in ids {
         match library.summary(&id).await {
             Ok(summary) => rows.push(summary),
-            Err(e) => eprintln!("guild: {id}: {e}"),
+            Err(e) => {
+                let _ = writeln!(out.stderr, "guild: {id}: {e}");
+            }
         }
     }
     rows.sort_by(|a, b| {
@@ -58,41 +64,49 @@ pub(super) async fn list(library: &Library) -> Result<()> {
     let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for row in rows {
         let when = row.last_change.map(format_time).unwrap_or_default();
-        println!("{:<width$}  {:<20}  {}", row.id, when, row.title);
+        let _ = writeln!(
+            out.stdout,
+            "{:<width$}  {:<20}  {}",
+            row.id, when, row.title
+        );
     }
     Ok(())
 }
 
-pub(super) async fn show(library: &Library, doc: &str, json: bool, ids: bool) -> Result<()> {
+pub(super) async fn show(
+    out: &mut Out,
+    library: &Library,
+    doc: &str,
+    json: bool,
+    ids: bool,
+) -> Result<()> {
     let id = library.resolve(doc)?;
     let charter = library.charter(&id).await?;
     if json {
-        println!("{}", to_json(&charter));
+        let _ = writeln!(out.stdout, "{}", to_json(&charter));
     } else if ids {
-        print!("{}", to_markdown_with_ids(&charter));
+        out.stdout.push_str(&to_markdown_with_ids(&charter));
     } else {
-        print!("{}", to_markdown(&charter));
+        out.stdout.push_str(&to_markdown(&charter));
     }
     Ok(())
 }
 
-pub(super) async fn set(library: &Library, doc: &str, field: ProseField, text: &str) -> Result<()> {
+pub(super) async fn set(
+    _out: &mut Out,
+    library: &Library,
+    doc: &str,
+    field: ProseField,
+    text: &str,
+) -> Result<()> {
     let id = library.resolve(doc)?;
-    let text = if text == "-" {
-        let mut buffer = String::new();
-        std::io::stdin()
-            .read_to_string(&mut buffer)
-            .context("cannot read the text from standard input")?;
-        buffer
-    } else {
-        text.to_owned()
-    };
+    let text = text.to_owned();
     library.edit(&id, &Op::SetProse { field, text }).await?;
     Ok(())
 }
 
 /// The formats `guild export` writes.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, ValueEnum, serde::Serialize, serde::Deserialize)]
 pub(super) enum Format {
     /// Markdown.
     Md,
@@ -104,7 +118,7 @@ pub(super) enum Format {
     Automerge,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, serde::Serialize, serde::Deserialize)]
 pub(super) struct ExportArgs {
     /// The charter.
     doc: String,
@@ -113,10 +127,10 @@ pub(super) struct ExportArgs {
     format: Format,
     /// Where to write it [default: standard output; required for automerge].
     #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    pub(super) output: Option<PathBuf>,
 }
 
-pub(super) async fn export(library: &Library, args: ExportArgs) -> Result<()> {
+pub(super) async fn export(out: &mut Out, library: &Library, args: ExportArgs) -> Result<()> {
     let id = library.resolve(&args.doc)?;
     let bytes = match args.format {
         Format::Automerge => library.document(&id).await?.save(),
@@ -136,10 +150,8 @@ pub(super) async fn export(library: &Library, args: ExportArgs) -> Result<()> {
             bail!("an .automerge export is binary; give a file with -o FILE")
         }
         None => {
-            use std::io::Write as _;
-            std::io::stdout()
-                .write_all(&bytes)
-                .context("cannot write to standard output")
+            out.stdout.push_str(&String::from_utf8_lossy(&bytes));
+            Ok(())
         }
     }
 }
@@ -148,13 +160,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
-pub(super) async fn import(library: &Library, file: &Path) -> Result<()> {
+pub(super) async fn import(out: &mut Out, library: &Library, file: &Path) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let id = library
         .import(&bytes)
         .await
         .with_context(|| format!("cannot import {}", file.display()))?;
-    println!("{id}");
+    let _ = writeln!(out.stdout, "{id}");
     Ok(())
 }
 

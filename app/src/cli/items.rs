@@ -7,10 +7,13 @@ use guild_model::{
 };
 use guild_sync::Library;
 
+use super::output::Out;
+use std::fmt::Write as _;
+
 use super::resolve::item_id;
 
 /// Where to put an item in its list.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PlaceArgs {
     /// Put it first.
     #[arg(long, conflicts_with_all = ["after", "before"])]
@@ -34,7 +37,7 @@ impl PlaceArgs {
     }
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
 pub(crate) enum CardCommand {
     /// Add a card to a cell of the value map; prints its id.
     Add {
@@ -67,7 +70,7 @@ pub(crate) enum CardCommand {
     Rm { doc: String, card: String },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
 pub(crate) enum ObjectiveCommand {
     /// Add an objective; prints its id.
     Add {
@@ -92,7 +95,7 @@ pub(crate) enum ObjectiveCommand {
     Rm { doc: String, objective: String },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ObjectiveFields {
     /// What it means.
     #[arg(long)]
@@ -123,7 +126,7 @@ impl ObjectiveFields {
     }
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
 pub(crate) enum MemberCommand {
     /// Add a member; prints their id.
     Add {
@@ -138,7 +141,7 @@ pub(crate) enum MemberCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
 pub(crate) enum UnitCommand {
     /// Add a unit; prints its id.
     Add {
@@ -150,7 +153,7 @@ pub(crate) enum UnitCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
 pub(crate) enum BridgeCommand {
     /// Add a bridge between two units (ids, prefixes or names); prints its id.
     Add {
@@ -177,6 +180,7 @@ fn unit_name(u: &guild_model::Unit) -> String {
 
 /// Applies each op in turn (one change each) and prints `print` if given.
 async fn apply_all(
+    out: &mut Out,
     library: &Library,
     doc: &str,
     ops: Vec<Op>,
@@ -186,7 +190,7 @@ async fn apply_all(
         library.edit(doc, op).await?;
     }
     if let Some(line) = print {
-        println!("{line}");
+        let _ = writeln!(out.stdout, "{line}");
     }
     Ok(())
 }
@@ -197,7 +201,7 @@ async fn open(library: &Library, doc: &str) -> Result<(String, Charter)> {
     Ok((id, charter))
 }
 
-pub(super) async fn card(library: &Library, command: CardCommand) -> Result<()> {
+pub(super) async fn card(out: &mut Out, library: &Library, command: CardCommand) -> Result<()> {
     match command {
         CardCommand::Add {
             doc,
@@ -209,6 +213,7 @@ pub(super) async fn card(library: &Library, command: CardCommand) -> Result<()> 
             let position = place.position(|q| item_id("card", &charter.cards, card_text, q))?;
             let id = new_id();
             apply_all(
+                out,
                 library,
                 &doc,
                 vec![Op::AddCard {
@@ -224,7 +229,7 @@ pub(super) async fn card(library: &Library, command: CardCommand) -> Result<()> 
         CardCommand::Edit { doc, card, text } => {
             let (doc, charter) = open(library, &doc).await?;
             let id = item_id("card", &charter.cards, card_text, &card)?;
-            apply_all(library, &doc, vec![Op::EditCard { id, text }], None).await
+            apply_all(out, library, &doc, vec![Op::EditCard { id, text }], None).await
         }
         CardCommand::Move {
             doc,
@@ -237,6 +242,7 @@ pub(super) async fn card(library: &Library, command: CardCommand) -> Result<()> 
             let cell = cell.unwrap_or(charter.cards[&id].cell);
             let position = place.position(|q| item_id("card", &charter.cards, card_text, q))?;
             apply_all(
+                out,
                 library,
                 &doc,
                 vec![Op::MoveCard { id, cell, position }],
@@ -248,6 +254,7 @@ pub(super) async fn card(library: &Library, command: CardCommand) -> Result<()> 
             let (doc, charter) = open(library, &doc).await?;
             let id = item_id("card", &charter.cards, card_text, &card)?;
             apply_all(
+                out,
                 library,
                 &doc,
                 vec![Op::RemoveItem {
@@ -261,7 +268,11 @@ pub(super) async fn card(library: &Library, command: CardCommand) -> Result<()> 
     }
 }
 
-pub(super) async fn objective(library: &Library, command: ObjectiveCommand) -> Result<()> {
+pub(super) async fn objective(
+    out: &mut Out,
+    library: &Library,
+    command: ObjectiveCommand,
+) -> Result<()> {
     match command {
         ObjectiveCommand::Add {
             doc,
@@ -282,7 +293,7 @@ pub(super) async fn objective(library: &Library, command: ObjectiveCommand) -> R
                 id: id.clone(),
                 edit,
             }));
-            apply_all(library, &doc, ops, Some(id)).await
+            apply_all(out, library, &doc, ops, Some(id)).await
         }
         ObjectiveCommand::Edit {
             doc,
@@ -312,7 +323,7 @@ pub(super) async fn objective(library: &Library, command: ObjectiveCommand) -> R
                     edit,
                 })
                 .collect();
-            apply_all(library, &doc, ops, None).await
+            apply_all(out, library, &doc, ops, None).await
         }
         ObjectiveCommand::Rm { doc, objective } => {
             let (doc, charter) = open(library, &doc).await?;
@@ -323,6 +334,7 @@ pub(super) async fn objective(library: &Library, command: ObjectiveCommand) -> R
                 &objective,
             )?;
             apply_all(
+                out,
                 library,
                 &doc,
                 vec![Op::RemoveItem {
@@ -336,7 +348,7 @@ pub(super) async fn objective(library: &Library, command: ObjectiveCommand) -> R
     }
 }
 
-pub(super) async fn member(library: &Library, command: MemberCommand) -> Result<()> {
+pub(super) async fn member(out: &mut Out, library: &Library, command: MemberCommand) -> Result<()> {
     let MemberCommand::Add {
         doc,
         name,
@@ -355,14 +367,15 @@ pub(super) async fn member(library: &Library, command: MemberCommand) -> Result<
         unit,
         position: Position::End,
     };
-    apply_all(library, &doc, vec![op], Some(id)).await
+    apply_all(out, library, &doc, vec![op], Some(id)).await
 }
 
-pub(super) async fn unit(library: &Library, command: UnitCommand) -> Result<()> {
+pub(super) async fn unit(out: &mut Out, library: &Library, command: UnitCommand) -> Result<()> {
     let UnitCommand::Add { doc, name, kind } = command;
     let doc = library.resolve(&doc)?;
     let id = new_id();
     apply_all(
+        out,
         library,
         &doc,
         vec![Op::AddUnit {
@@ -376,7 +389,7 @@ pub(super) async fn unit(library: &Library, command: UnitCommand) -> Result<()> 
     .await
 }
 
-pub(super) async fn bridge(library: &Library, command: BridgeCommand) -> Result<()> {
+pub(super) async fn bridge(out: &mut Out, library: &Library, command: BridgeCommand) -> Result<()> {
     let BridgeCommand::Add {
         doc,
         from,
@@ -388,6 +401,7 @@ pub(super) async fn bridge(library: &Library, command: BridgeCommand) -> Result<
     let to = item_id("unit", &charter.units, unit_name, &to)?;
     let id = new_id();
     apply_all(
+        out,
         library,
         &doc,
         vec![Op::AddBridge {

@@ -4,15 +4,23 @@
 //! and closes it, which waits until every save is durable: a command that
 //! reports success has its edit on disk.
 
+mod control;
 mod documents;
 mod items;
+mod network;
+mod output;
 mod resolve;
 
+use std::io::Read as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
-use guild_sync::{DataDir, Library, LibraryOptions};
+use clap::{Parser, Subcommand};
+use guild_sync::net::node::Node;
+use guild_sync::{DataDir, Library, LibraryError, LibraryOptions, LockError};
+use serde::{Deserialize, Serialize};
+
+use output::Out;
 
 /// Guild: co-create your community of practice's charter, together, offline or online.
 #[derive(Debug, Parser)]
@@ -21,11 +29,13 @@ pub(crate) struct Cli {
     /// Where Guild keeps its data [default: the OS data directory].
     #[arg(long, global = true, env = "GUILD_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    net: network::NetArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 enum Command {
     /// Create a charter (from the community-of-practice template) and print its id.
     New {
@@ -81,60 +91,176 @@ enum Command {
         /// The `.automerge` file.
         file: PathBuf,
     },
+    /// Print an invite ticket (and its QR code) for a charter.
+    Share(network::ShareArgs),
+    /// Join a charter with an invite ticket: fetch it and store it here.
+    Join(network::JoinArgs),
+    /// List the devices that may sync a charter.
+    Devices {
+        /// The charter.
+        doc: String,
+    },
+    /// Revoke a device's access: every peer that syncs the revocation refuses it.
+    Revoke {
+        /// The charter.
+        doc: String,
+        /// The device: endpoint id, unique prefix, or its label.
+        device: String,
+    },
+    /// Connect to a charter's peers, sync until converged (or timeout), print a summary.
+    Sync(network::SyncArgs),
+    /// Run a headless peer that keeps every charter here synced, until Ctrl-C.
+    Serve,
 }
 
-/// A charter argument shared by item commands.
-#[derive(Debug, Args)]
-struct DocArg {
-    /// The charter: full id, unique prefix, or automerge: URL.
-    doc: String,
+impl Cli {
+    /// Whether this is `guild serve`.
+    pub(crate) fn is_serve(&self) -> bool {
+        matches!(self.command, Some(Command::Serve))
+    }
+}
+
+impl Command {
+    /// Whether the command needs this device on the network.
+    fn needs_network(&self) -> bool {
+        matches!(
+            self,
+            Command::Share(_) | Command::Join(_) | Command::Sync(_) | Command::Serve
+        )
+    }
+
+    /// Resolves what only this process can see before the command may run
+    /// elsewhere: standard input and relative paths.
+    fn prepare(&mut self) -> Result<()> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        match self {
+            Command::Set { text, .. } if text == "-" => {
+                let mut buffer = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut buffer)
+                    .context("cannot read the text from standard input")?;
+                *text = buffer;
+            }
+            Command::Export(args) => {
+                if let Some(path) = args.output.as_mut().filter(|p| p.is_relative()) {
+                    *path = cwd.join(&*path);
+                }
+            }
+            Command::Import { file } if file.is_relative() => *file = cwd.join(&*file),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Where a command runs: over a library alone, or over a running node.
+pub(crate) enum Host<'a> {
+    /// One-shot: the library of this process.
+    Library(&'a Library),
+    /// A node: this process's (one-shot network command) or a serving one.
+    Node(&'a Node),
+}
+
+impl Host<'_> {
+    fn library(&self) -> &Library {
+        match self {
+            Host::Library(library) => library,
+            Host::Node(node) => node.library(),
+        }
+    }
 }
 
 pub(crate) fn run(cli: Cli) -> Result<()> {
-    let Some(command) = cli.command else {
+    let Some(mut command) = cli.command else {
         // The window arrives in a later release; until then, say how to use the CLI.
         use clap::CommandFactory;
         Cli::command().print_help()?;
         return Ok(());
     };
+    command.prepare()?;
     let data_dir = DataDir::resolve(cli.data_dir)?;
+    let net = cli.net.options()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start Guild's runtime")?;
     runtime.block_on(async move {
-        let library = Library::open(data_dir, LibraryOptions::one_shot()).await?;
-        let result = dispatch(&library, command).await;
-        report_damage(&library);
-        let closed = library.close().await;
-        // The command's own error comes first; an unsaved write is next.
+        let options = if matches!(command, Command::Serve) {
+            LibraryOptions::interactive()
+        } else {
+            LibraryOptions::one_shot()
+        };
+        let library = match Library::open(data_dir.clone(), options).await {
+            Ok(library) => library,
+            // Another Guild process holds the data dir: let it do the work.
+            Err(LibraryError::Lock(busy @ LockError::Busy { .. })) => {
+                if matches!(command, Command::Serve) {
+                    return Err(busy.into());
+                }
+                return control::send(&data_dir, &command)
+                    .await
+                    .map_err(|e| e.context(busy.to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !command.needs_network() {
+            let mut out = Out::default();
+            let result = dispatch(&Host::Library(&library), command, &mut out).await;
+            report_damage(&library, &mut out);
+            out.emit();
+            let closed = library.close().await;
+            // The command's own error comes first; an unsaved write is next.
+            result?;
+            closed?;
+            return Ok(());
+        }
+        let node = std::sync::Arc::new(Node::start(library, net).await?);
+        let result = if matches!(command, Command::Serve) {
+            network::serve(&node, &data_dir).await
+        } else {
+            let mut out = Out::default();
+            let result = dispatch(&Host::Node(&node), command, &mut out).await;
+            out.emit();
+            result
+        };
+        let closed = node.shutdown().await;
         result?;
         closed?;
         Ok(())
     })
 }
 
-async fn dispatch(library: &Library, command: Command) -> Result<()> {
+/// Runs one command against `host`, writing what it prints to `out`.
+async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()> {
+    let library = host.library();
     match command {
-        Command::New { title, blank } => documents::new(library, &title, blank).await,
-        Command::List => documents::list(library).await,
-        Command::Show { doc, json, ids } => documents::show(library, &doc, json, ids).await,
-        Command::Set { doc, field, text } => documents::set(library, &doc, field, &text).await,
-        Command::Export(args) => documents::export(library, args).await,
-        Command::Import { file } => documents::import(library, &file).await,
-        Command::Card(c) => items::card(library, c).await,
-        Command::Objective(c) => items::objective(library, c).await,
-        Command::Member(c) => items::member(library, c).await,
-        Command::Unit(c) => items::unit(library, c).await,
-        Command::Bridge(c) => items::bridge(library, c).await,
+        Command::New { title, blank } => documents::new(out, library, &title, blank).await,
+        Command::List => documents::list(out, library).await,
+        Command::Show { doc, json, ids } => documents::show(out, library, &doc, json, ids).await,
+        Command::Set { doc, field, text } => documents::set(out, library, &doc, field, &text).await,
+        Command::Export(args) => documents::export(out, library, args).await,
+        Command::Import { file } => documents::import(out, library, &file).await,
+        Command::Card(c) => items::card(out, library, c).await,
+        Command::Objective(c) => items::objective(out, library, c).await,
+        Command::Member(c) => items::member(out, library, c).await,
+        Command::Unit(c) => items::unit(out, library, c).await,
+        Command::Bridge(c) => items::bridge(out, library, c).await,
+        Command::Devices { doc } => network::devices(out, library, &doc).await,
+        Command::Revoke { doc, device } => network::revoke(out, host, &doc, &device).await,
+        Command::Share(args) => network::share(out, host, args).await,
+        Command::Join(args) => network::join(out, host, args).await,
+        Command::Sync(args) => network::sync(out, host, args).await,
+        Command::Serve => anyhow::bail!("`guild serve` runs only on its own"),
     }
 }
 
-fn report_damage(library: &Library) {
+fn report_damage(library: &Library, out: &mut Out) {
+    use std::fmt::Write as _;
     let damaged = library.health().damaged;
     if let Some(first) = damaged.first() {
-        eprintln!(
+        let _ = writeln!(
+            out.stderr,
             "guild: warning: skipped {} damaged chunk(s) on disk, e.g. {} ({}); the rest loaded",
             damaged.len(),
             first.path.display(),

@@ -205,6 +205,19 @@ impl Node {
         self.peers.record(endpoint, addrs);
     }
 
+    /// Stops dialing `endpoint` (after a revocation; its access is already
+    /// withdrawn document by document by the share policy).
+    pub fn disconnect(&self, endpoint: &str) {
+        if let Some(dialer) = self
+            .dialers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(endpoint)
+        {
+            dialer.close();
+        }
+    }
+
     /// Opens an invite to `doc` and returns its ticket.
     pub async fn share(&self, doc: &str, access: AccessLevel) -> Result<InviteTicket, NetError> {
         let doc = self.library.resolve(doc)?;
@@ -429,19 +442,18 @@ impl Node {
     }
 
     /// Stops networking and closes the library (every save flushed).
-    pub async fn shutdown(self) -> Result<(), NetError> {
-        for dialer in self
+    pub async fn shutdown(&self) -> Result<(), NetError> {
+        let dialers: Vec<_> = self
             .dialers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .values()
-        {
+            .drain()
+            .collect();
+        for (_, dialer) in dialers {
             dialer.close();
         }
         let _ = self.router.shutdown().await;
-        let library = Arc::try_unwrap(self.library)
-            .map_err(|_| NetError::Bind("the library is still in use".into()))?;
-        library.close().await?;
+        self.library.stop().await?;
         Ok(())
     }
 }
