@@ -30,11 +30,11 @@ use guild_model::{
 };
 use iroh::SecretKey;
 use samod::storage::StorageKey;
-use samod::{DocHandle, DocumentId, PeerId, Repo};
+use samod::{DocHandle, DocumentId, Repo};
 
 use crate::data_dir::{DataDir, DataDirError, DataDirLock, LockError};
 use crate::device::{DeviceId, DeviceIdError};
-use crate::net::access::{AccessIndex, DocAccess, GuildSharePolicy};
+use crate::net::access::{AccessIndex, DocAccess, GuildSharePolicy, peer_id_of};
 use crate::net::identity::{IdentityError, load_or_create_secret_key};
 use crate::store::{DurableStorage, StoreError, StoreHealth, StoreOptions};
 
@@ -164,7 +164,7 @@ impl Library {
         let repo = Repo::build_tokio()
             .with_storage(storage.clone())
             // samod's peer id is our iroh endpoint id, which peers authenticate.
-            .with_peer_id(PeerId::from(secret_key.public().to_string()))
+            .with_peer_id(peer_id_of(&secret_key.public().to_string()))
             .with_share_policy(GuildSharePolicy::new(access.clone()))
             .load()
             .await;

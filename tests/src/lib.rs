@@ -5,8 +5,19 @@ use std::path::Path;
 
 use guild_sync::{DataDir, Library, LibraryError, LibraryOptions};
 
+/// Logs to stderr as `RUST_LOG` says (nothing by default); call freely.
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into()),
+        )
+        .try_init();
+}
+
 /// A tokio runtime for tests that drive a [`Library`] from plain `#[test]`s.
 pub fn runtime() -> tokio::runtime::Runtime {
+    init_tracing();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

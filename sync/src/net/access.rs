@@ -48,11 +48,25 @@ impl DocAccess {
 /// unknown document.
 pub type Loader = Arc<dyn Fn(String) + Send + Sync>;
 
+/// samod's peer id for an endpoint: the first 12 bytes of its key, hex.
+///
+/// Every samod message names its sender and target, so a 24-character id
+/// instead of the 64-character endpoint id saves ~80 bytes a message (a
+/// reconnect with nothing new drops from ~1.1 KB to ~0.7 KB). Peer ids are
+/// only ever trusted through [`AccessIndex::bind_peer`], which maps them
+/// back to an endpoint authenticated by iroh; matching a victim's 96-bit
+/// prefix would take ~2^96 key generations.
+pub fn peer_id_of(endpoint: &str) -> PeerId {
+    PeerId::from(endpoint.get(..24).unwrap_or(endpoint))
+}
+
 /// The access lists of every charter this node knows, live.
 #[derive(Clone)]
 pub struct AccessIndex {
     docs: Arc<Mutex<HashMap<String, watch::Sender<DocAccess>>>>,
     loader: Arc<Mutex<Option<Loader>>>,
+    /// samod peer id → the authenticated endpoint id it stands for.
+    peers: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl std::fmt::Debug for AccessIndex {
@@ -73,7 +87,28 @@ impl AccessIndex {
         Self {
             docs: Arc::default(),
             loader: Arc::default(),
+            peers: Arc::default(),
         }
+    }
+
+    /// The samod peer id for an endpoint iroh has just authenticated,
+    /// remembered so that decisions about that peer id concern it.
+    pub fn bind_peer(&self, endpoint: &str) -> PeerId {
+        let peer = peer_id_of(endpoint);
+        self.peers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(peer.as_str().to_owned(), endpoint.to_owned());
+        peer
+    }
+
+    /// The endpoint a samod peer id stands for, if one was bound.
+    pub fn endpoint_of(&self, peer: &str) -> Option<String> {
+        self.peers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(peer)
+            .cloned()
     }
 
     /// Sets who loads unknown documents' access lists.
@@ -198,6 +233,8 @@ impl samod::SharePolicy for GuildSharePolicy {
         doc_id: DocumentId,
         peer_id: PeerId,
     ) -> impl Stream<Item = ShareConfig> + Send + 'static {
-        self.index.decisions(&doc_id.to_string(), peer_id.as_str())
+        // An unbound peer id stands for nobody and gets nothing.
+        let endpoint = self.index.endpoint_of(peer_id.as_str()).unwrap_or_default();
+        self.index.decisions(&doc_id.to_string(), &endpoint)
     }
 }

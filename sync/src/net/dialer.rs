@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use iroh::{Endpoint, EndpointAddr};
-use samod::{DialError, Dialer, PeerId, Transport};
+use samod::{DialError, Dialer, Transport};
+
+use super::access::AccessIndex;
 
 use super::wire::{ALPN, FramedStream, Hello, Welcome, WireCounters};
 
@@ -23,6 +25,7 @@ pub struct Refused {
 
 /// Dials one peer.
 pub struct IrohDialer {
+    index: AccessIndex,
     endpoint: Endpoint,
     addr: EndpointAddr,
     hello: Hello,
@@ -32,12 +35,14 @@ pub struct IrohDialer {
 impl IrohDialer {
     /// A dialer for `addr` that opens with `hello`.
     pub fn new(
+        index: AccessIndex,
         endpoint: Endpoint,
         addr: EndpointAddr,
         hello: Hello,
         counters: Arc<WireCounters>,
     ) -> Self {
         Self {
+            index,
             endpoint,
             addr,
             hello,
@@ -62,6 +67,7 @@ impl Dialer for IrohDialer {
         let addr = self.addr.clone();
         let hello = self.hello.clone();
         let counters = Arc::clone(&self.counters);
+        let index = self.index.clone();
         Box::pin(async move {
             let peer = addr.id.to_string();
             let conn = endpoint
@@ -91,7 +97,7 @@ impl Dialer for IrohDialer {
             }
             // The QUIC connection lives as long as its streams; keep a handle
             // in the transport anyway so nothing closes it under samod.
-            let transport = framed.into_transport_keeping(PeerId::from(peer.as_str()), conn);
+            let transport = framed.into_transport_keeping(index.bind_peer(&peer), conn);
             Ok(transport)
         })
     }

@@ -200,6 +200,11 @@ impl Node {
         self.counters.get()
     }
 
+    /// Guild frames `(received, sent)` since start.
+    pub fn wire_frames(&self) -> (u64, u64) {
+        self.counters.frames()
+    }
+
     /// Records direct addresses for a peer, for later dials.
     pub fn remember_peer(&self, endpoint: &str, addrs: impl IntoIterator<Item = SocketAddr>) {
         self.peers.record(endpoint, addrs);
@@ -254,6 +259,7 @@ impl Node {
             return Ok(existing.clone());
         }
         let dialer = IrohDialer::new(
+            self.library.access_index().clone(),
             self.endpoint().clone(),
             addr,
             self.hello(invite),
@@ -279,10 +285,11 @@ impl Node {
     /// admitted, fetches the charter and stores it. Returns its id.
     pub async fn join(&self, ticket: &InviteTicket, timeout: Duration) -> Result<String, NetError> {
         let inviter = ticket.inviter.id.to_string();
-        let doc_id: DocumentId = ticket
-            .doc
-            .parse()
-            .map_err(|_| NetError::Refused("the ticket names no valid charter".into()))?;
+        if ticket.doc.parse::<DocumentId>().is_err() {
+            return Err(NetError::Refused(
+                "the ticket names no valid charter".into(),
+            ));
+        }
         self.peers.record(&inviter, ip_addrs(&ticket.inviter));
         if !matches!(
             self.library.access_index().get(&ticket.doc),
@@ -309,18 +316,52 @@ impl Node {
                 ))
             })?;
         established.map_err(|e| NetError::Refused(e.to_string()))?;
+        self.fetch(&ticket.doc, &inviter, timeout).await
+    }
+
+    /// Fetches a charter this node does not have from a connected peer,
+    /// waits until all of it has arrived, and stores it. The peer's share
+    /// policy decides whether it sends anything: asking for a charter one
+    /// was not invited to gets nothing.
+    pub async fn fetch(
+        &self,
+        doc: &str,
+        from: &str,
+        timeout: Duration,
+    ) -> Result<String, NetError> {
+        let doc_id: DocumentId = doc
+            .parse()
+            .map_err(|_| NetError::Refused(format!("`{doc}` is not a charter id")))?;
+        if !matches!(self.library.access_index().get(doc), DocAccess::Known(_)) {
+            self.library.access_index().set(
+                doc,
+                DocAccess::Joining {
+                    inviter: from.to_owned(),
+                },
+            );
+        }
         let found = tokio::time::timeout(timeout, self.library.repo().find(doc_id))
             .await
             .map_err(|_| NetError::Timeout("the charter did not arrive in time".into()))?
             .map_err(|_| NetError::Bind("stopping".into()))?;
-        let handle = found
-            .ok_or_else(|| NetError::Refused("the inviter does not share that charter".into()))?;
+        let Some(handle) = found else {
+            // Nothing may stay admitted on the strength of a failed request.
+            if matches!(
+                self.library.access_index().get(doc),
+                DocAccess::Joining { .. }
+            ) {
+                self.library.access_index().set(doc, DocAccess::Absent);
+            }
+            return Err(NetError::Refused(
+                "the peer does not share that charter with this device".into(),
+            ));
+        };
         // Wait for the whole charter, not just its first message.
-        if let Some(conn) = self.connection_to(&inviter) {
+        if let Some(conn) = self.connection_to(from) {
             let _ = tokio::time::timeout(timeout, handle.we_have_their_changes(conn)).await;
         }
-        self.library.access(&ticket.doc).await?;
-        Ok(ticket.doc.clone())
+        self.library.access(doc).await?;
+        Ok(doc.to_owned())
     }
 
     /// The open connections whose handshake is done, by peer endpoint id.
@@ -332,7 +373,11 @@ impl Node {
             .into_iter()
             .filter_map(|info| match &info.state {
                 ConnectionState::Connected { their_peer_id } => {
-                    Some((their_peer_id.as_str().to_owned(), info))
+                    let endpoint = self
+                        .library
+                        .access_index()
+                        .endpoint_of(their_peer_id.as_str())?;
+                    Some((endpoint, info))
                 }
                 ConnectionState::Handshaking => None,
             })

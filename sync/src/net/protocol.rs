@@ -13,7 +13,7 @@ use futures::StreamExt as _;
 use guild_model::{AccessLevel, Op};
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
-use samod::{AcceptorEvent, AcceptorHandle, PeerId};
+use samod::{AcceptorEvent, AcceptorHandle};
 
 use super::ticket::secret_hash;
 use super::wire::{FramedStream, HANDSHAKE_TIMEOUT, Hello, Welcome, WireCounters};
@@ -134,7 +134,7 @@ impl ProtocolHandler for GuildProtocol {
             .send(&Welcome::Accepted)
             .await
             .map_err(AcceptError::from_err)?;
-        let transport = framed.into_transport(PeerId::from(remote.as_str()));
+        let transport = framed.into_transport(self.library.access_index().bind_peer(&remote));
         let handle = self
             .acceptor
             .accept(transport)

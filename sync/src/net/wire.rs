@@ -66,6 +66,10 @@ pub struct WireCounters {
     pub received: AtomicU64,
     /// Bytes of frames sent.
     pub sent: AtomicU64,
+    /// Frames received.
+    pub frames_received: AtomicU64,
+    /// Frames sent.
+    pub frames_sent: AtomicU64,
 }
 
 impl WireCounters {
@@ -75,6 +79,26 @@ impl WireCounters {
             self.received.load(Ordering::Relaxed),
             self.sent.load(Ordering::Relaxed),
         )
+    }
+
+    /// `(frames received, frames sent)` so far.
+    pub fn frames(&self) -> (u64, u64) {
+        (
+            self.frames_received.load(Ordering::Relaxed),
+            self.frames_sent.load(Ordering::Relaxed),
+        )
+    }
+
+    fn count_received(&self, len: usize) {
+        self.received.fetch_add(len as u64 + 4, Ordering::Relaxed);
+        self.frames_received.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(len, "frame in");
+    }
+
+    fn count_sent(&self, len: usize) {
+        self.sent.fetch_add(len as u64 + 4, Ordering::Relaxed);
+        self.frames_sent.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(len, "frame out");
     }
 }
 
@@ -116,9 +140,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
     /// Sends one handshake message.
     pub async fn send<T: Serialize>(&mut self, message: &T) -> Result<(), HandshakeError> {
         let bytes = serde_json::to_vec(message).map_err(|_| HandshakeError::Garbage)?;
-        self.counters
-            .sent
-            .fetch_add(bytes.len() as u64 + 4, Ordering::Relaxed);
+        self.counters.count_sent(bytes.len());
         self.inner.send(Bytes::from(bytes)).await?;
         Ok(())
     }
@@ -129,9 +151,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
             .await
             .map_err(|_| HandshakeError::Timeout)?
             .ok_or(HandshakeError::Closed)??;
-        self.counters
-            .received
-            .fetch_add(frame.len() as u64 + 4, Ordering::Relaxed);
+        self.counters.count_received(frame.len());
         serde_json::from_slice(&frame).map_err(|_| HandshakeError::Garbage)
     }
 
@@ -157,16 +177,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
         let stream = stream.map(move |frame| {
             let _ = &keep;
             frame.map(|b| {
-                received
-                    .received
-                    .fetch_add(b.len() as u64 + 4, Ordering::Relaxed);
+                received.count_received(b.len());
                 b.to_vec()
             })
         });
         let sink = sink.with(move |message: Vec<u8>| {
-            counters
-                .sent
-                .fetch_add(message.len() as u64 + 4, Ordering::Relaxed);
+            counters.count_sent(message.len());
             futures::future::ready(Ok::<_, std::io::Error>(Bytes::from(message)))
         });
         samod::Transport::new(stream, Box::pin(sink)).with_expected_peer_id(expected_peer)
