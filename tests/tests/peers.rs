@@ -279,7 +279,7 @@ fn a_reconnect_with_nothing_new_costs_under_a_kilobyte() {
 
         let b = start_node(b_dir.path()).await;
         let (rx0, tx0) = b.wire_bytes();
-        let (frx0, ftx0) = b.wire_frames();
+        let (frames_in_before, frames_out_before) = b.wire_frames();
         let status = b.sync(&doc, T).await.unwrap();
         assert!(
             status
@@ -294,9 +294,9 @@ fn a_reconnect_with_nothing_new_costs_under_a_kilobyte() {
         eprintln!(
             "reconnect with nothing new: {} B in {} frames received + {} B in {} frames sent = {total} B",
             rx - rx0,
-            frx - frx0,
+            frx - frames_in_before,
             tx - tx0,
-            ftx - ftx0
+            ftx - frames_out_before
         );
         assert!(
             total <= 1024,

@@ -127,31 +127,7 @@ pub struct Node {
 impl Node {
     /// Binds the endpoint and starts serving every charter of `library`.
     pub async fn start(library: Library, options: NetOptions) -> Result<Self, NetError> {
-        let mut builder = Endpoint::builder(presets::Minimal)
-            .secret_key(library.secret_key().clone())
-            .alpns(vec![ALPN.to_vec()]);
-        builder = match &options.relay {
-            Relay::Disabled => builder
-                .relay_mode(RelayMode::Disabled)
-                .portmapper_config(PortmapperConfig::Disabled)
-                .net_report_config(NetReportConfig::minimal()),
-            Relay::Default => builder.relay_mode(RelayMode::Default),
-            Relay::Custom(url) => builder.relay_mode(RelayMode::custom([url.clone()])),
-        };
-        if let Some(listen) = options.listen {
-            builder = builder
-                .clear_ip_transports()
-                .bind_addr(listen)
-                .map_err(|e| NetError::Bind(e.to_string()))?;
-        }
-        if options.lan {
-            builder = builder.address_lookup(MdnsAddressLookup::builder());
-        }
-        let endpoint = builder
-            .bind()
-            .await
-            .map_err(|e| NetError::Bind(e.to_string()))?;
-
+        let endpoint = bind(&library, &options).await?;
         let library = Arc::new(library);
         let counters = Arc::new(WireCounters::default());
         let acceptor = library
@@ -501,6 +477,75 @@ impl Node {
         self.library.stop().await?;
         Ok(())
     }
+}
+
+/// Binds the endpoint. Without `--listen`, it listens on all interfaces on
+/// the port this data dir used last time (recorded in `net.json`), so
+/// invite tickets and peers' address books stay valid across restarts.
+async fn bind(library: &Library, options: &NetOptions) -> Result<Endpoint, NetError> {
+    let remembered = library.data_dir().root().join("net.json");
+    let saved_port = std::fs::read(&remembered)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("port").and_then(serde_json::Value::as_u64))
+        .and_then(|p| u16::try_from(p).ok());
+    let attempts: Vec<Option<SocketAddr>> = match (options.listen, saved_port) {
+        (Some(listen), _) => vec![Some(listen)],
+        (None, Some(port)) => vec![Some(SocketAddr::from(([0, 0, 0, 0], port))), None],
+        (None, None) => vec![None],
+    };
+    let mut last_error = String::new();
+    for listen in attempts {
+        match endpoint_builder(library, options, listen)?.bind().await {
+            Ok(endpoint) => {
+                if options.listen.is_none()
+                    && let Some(port) = endpoint
+                        .bound_sockets()
+                        .iter()
+                        .find(|s| s.is_ipv4())
+                        .map(SocketAddr::port)
+                    && saved_port != Some(port)
+                {
+                    let record = serde_json::json!({ "port": port }).to_string();
+                    // Losing this only costs a new port next time.
+                    if let Err(e) = std::fs::write(&remembered, record) {
+                        tracing::warn!(error = %e, "cannot remember the listening port");
+                    }
+                }
+                return Ok(endpoint);
+            }
+            Err(e) => last_error = e.to_string(),
+        }
+    }
+    Err(NetError::Bind(last_error))
+}
+
+fn endpoint_builder(
+    library: &Library,
+    options: &NetOptions,
+    listen: Option<SocketAddr>,
+) -> Result<iroh::endpoint::Builder, NetError> {
+    let mut builder = Endpoint::builder(presets::Minimal)
+        .secret_key(library.secret_key().clone())
+        .alpns(vec![ALPN.to_vec()]);
+    builder = match &options.relay {
+        Relay::Disabled => builder
+            .relay_mode(RelayMode::Disabled)
+            .portmapper_config(PortmapperConfig::Disabled)
+            .net_report_config(NetReportConfig::minimal()),
+        Relay::Default => builder.relay_mode(RelayMode::Default),
+        Relay::Custom(url) => builder.relay_mode(RelayMode::custom([url.clone()])),
+    };
+    if let Some(listen) = listen {
+        builder = builder
+            .clear_ip_transports()
+            .bind_addr(listen)
+            .map_err(|e| NetError::Bind(e.to_string()))?;
+    }
+    if options.lan {
+        builder = builder.address_lookup(MdnsAddressLookup::builder());
+    }
+    Ok(builder)
 }
 
 fn ip_addrs(addr: &EndpointAddr) -> Vec<SocketAddr> {
