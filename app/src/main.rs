@@ -1,9 +1,10 @@
-//! `guild`: the Guild window (coming) and command line.
+//! `guild`: the Guild window and command line.
 //!
 //! Thin on purpose: parse the arguments, pick the command, print any error
 //! as one line and exit non-zero. The work lives in [`cli`].
 
 mod cli;
+mod ui;
 
 use std::process::ExitCode;
 

@@ -34,6 +34,7 @@ mod migrate;
 mod ops;
 mod order;
 mod prose;
+mod rebase;
 mod render;
 mod template;
 mod text_diff;
@@ -50,10 +51,12 @@ pub use ids::new_id;
 pub use invariants::{Violation, check_invariants, repair};
 pub use migrate::{CURRENT_SCHEMA_VERSION, MigrateError, migrate, schema_version};
 pub use ops::{
-    Collection, EditError, MemberEdit, ObjectiveEdit, Op, Position, apply, new_blank_charter,
-    new_charter,
+    Collection, EditError, MemberEdit, ObjectiveEdit, Op, Position, apply, apply_batch,
+    new_blank_charter, new_charter,
 };
 pub use order::{key_between, order_salt};
 pub use prose::ProseField;
+pub use rebase::rebase_prose_splice;
 pub use render::{to_html, to_json, to_markdown, to_markdown_with_ids};
 pub use template::{SEED_VALUE_TABLE, seed_cards};
+pub use text_diff::single_splice;

@@ -8,8 +8,9 @@ mod apply;
 mod doc;
 
 pub(crate) use apply::apply_in as apply_in_tx;
-pub use apply::{apply, new_blank_charter, new_charter};
+pub use apply::{apply, apply_batch, new_blank_charter, new_charter};
 pub(crate) use doc::item as item_obj;
+pub(crate) use doc::map_at;
 
 use crate::enums::{
     AccessLevel, Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind,

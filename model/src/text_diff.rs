@@ -4,7 +4,7 @@
 //! characters; a splice of just the changed middle keeps them.
 
 /// `(position, deleted, inserted)` in Unicode scalar values, or `None` if equal.
-pub(crate) fn single_splice(old: &str, new: &str) -> Option<(usize, usize, String)> {
+pub fn single_splice(old: &str, new: &str) -> Option<(usize, usize, String)> {
     if old == new {
         return None;
     }

@@ -14,5 +14,5 @@ pub mod store;
 
 pub use data_dir::{DataDir, DataDirError, DataDirLock, LockError};
 pub use device::{DeviceId, DeviceIdError};
-pub use library::{DocumentSummary, Library, LibraryError, LibraryOptions};
+pub use library::{CharterView, DocumentSummary, Library, LibraryError, LibraryOptions};
 pub use store::{DamagedChunk, DurableStorage, StoreError, StoreHealth, StoreOptions, StoreStats};

@@ -22,11 +22,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt as _;
+use tokio::sync::mpsc;
 
 use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 use guild_model::{
-    Access, AccessLevel, CURRENT_SCHEMA_VERSION, Charter, EditError, MigrateError, Op, apply,
-    check_invariants, migrate, new_blank_charter, new_charter, repair, schema_version,
+    Access, AccessLevel, CURRENT_SCHEMA_VERSION, Charter, Conflict, EditError, MigrateError, Op,
+    apply, apply_batch, check_invariants, migrate, new_blank_charter, new_charter,
+    rebase_prose_splice, repair, scalar_conflicts, schema_version,
 };
 use iroh::SecretKey;
 use samod::storage::StorageKey;
@@ -119,6 +121,23 @@ impl From<samod::Stopped> for LibraryError {
     fn from(_: samod::Stopped) -> Self {
         LibraryError::Stopped
     }
+}
+
+/// A charter as a window draws it.
+#[derive(Debug, Clone)]
+pub struct CharterView {
+    /// The document id.
+    pub id: String,
+    /// The charter.
+    pub charter: Charter,
+    /// The document's heads this view was read at.
+    pub heads: Vec<ChangeHash>,
+    /// Scalar fields with concurrent values.
+    pub conflicts: Vec<Conflict>,
+    /// How many changes its history holds.
+    pub changes: usize,
+    /// Whether this device may only read it.
+    pub read_only: bool,
 }
 
 /// One line of `guild list`.
@@ -329,6 +348,81 @@ impl Library {
         Ok(doc)
     }
 
+    /// Everything a window draws of a charter, read in one pass.
+    pub async fn view(&self, id: &str) -> Result<CharterView, LibraryError> {
+        let handle = self.handle(id).await?;
+        let me = self.endpoint_id();
+        handle.with_document(|doc| {
+            let charter = if schema_version(doc)? < CURRENT_SCHEMA_VERSION {
+                let mut migrated = doc.clone();
+                migrate(&mut migrated, now())?;
+                Charter::from_doc(&migrated)
+            } else {
+                Charter::from_doc(doc)
+            }
+            .map_err(|e| LibraryError::NotACharter(e.to_string()))?;
+            let read_only = charter.access.level_of(&me) == Some(AccessLevel::ReadOnly);
+            Ok::<_, LibraryError>(CharterView {
+                id: id.to_owned(),
+                heads: doc.get_heads(),
+                conflicts: scalar_conflicts(doc),
+                changes: doc.get_changes(&[]).len(),
+                read_only,
+                charter,
+            })
+        })
+    }
+
+    /// A channel that receives a `()` whenever the charter changes (here or
+    /// from a peer); it closes when the library stops.
+    pub async fn changes(&self, id: &str) -> Result<mpsc::UnboundedReceiver<()>, LibraryError> {
+        let handle = self.handle(id).await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut changes = handle.changes();
+            while changes.next().await.is_some() {
+                if tx.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    /// A channel of the ephemeral messages peers broadcast about this
+    /// charter (presence).
+    pub async fn ephemera(
+        &self,
+        id: &str,
+    ) -> Result<mpsc::UnboundedReceiver<Vec<u8>>, LibraryError> {
+        let handle = self.handle(id).await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut messages = handle.ephemera();
+            while let Some(message) = messages.next().await {
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    /// Sends an ephemeral message to every peer syncing this charter.
+    pub async fn broadcast(&self, id: &str, message: Vec<u8>) -> Result<(), LibraryError> {
+        self.handle(id).await?.broadcast(message);
+        Ok(())
+    }
+
+    /// Removes a charter from this device only: its files here are deleted;
+    /// every other copy is untouched and it can be joined again.
+    pub async fn remove_local(&self, id: &str) -> Result<(), LibraryError> {
+        // Stop sharing it first, so no peer's sync writes it back.
+        self.access.set(id, DocAccess::Absent);
+        self.storage.remove_document(id).await?;
+        Ok(())
+    }
+
     /// The charter's access list as it is now.
     pub async fn access(&self, id: &str) -> Result<Access, LibraryError> {
         let handle = self.handle(id).await?;
@@ -365,6 +459,19 @@ impl Library {
     /// to the current schema and repairs links broken by earlier merges
     /// first, each as its own change.
     pub async fn edit(&self, id: &str, op: &Op) -> Result<Option<ChangeHash>, LibraryError> {
+        self.edit_batch(id, std::slice::from_ref(op), None).await
+    }
+
+    /// Applies several ops as one change, durably (see [`Self::edit`]).
+    /// Prose splices made against the version at `base` (the heads the
+    /// editor last saw) are moved, with Automerge cursors, to where their
+    /// text is now, so a peer's concurrent edit does not shift them.
+    pub async fn edit_batch(
+        &self,
+        id: &str,
+        ops: &[Op],
+        base: Option<&[ChangeHash]>,
+    ) -> Result<Option<ChangeHash>, LibraryError> {
         let handle = self.handle(id).await?;
         let actor = self.actor.clone();
         let now = now();
@@ -381,7 +488,18 @@ impl Library {
             if !check_invariants(&charter).is_empty() {
                 repair(doc, now)?;
             }
-            let hash = apply(doc, op, now)?;
+            let mut ops = ops.to_vec();
+            if let Some(base) = base {
+                for op in &mut ops {
+                    if let Op::SpliceProse {
+                        field, pos, delete, ..
+                    } = op
+                    {
+                        (*pos, *delete) = rebase_prose_splice(doc, *field, *pos, *delete, base)?;
+                    }
+                }
+            }
+            let hash = apply_batch(doc, &ops, now)?;
             let changes: Vec<(ChangeHash, Vec<u8>)> = doc
                 .get_changes(&before)
                 .iter()

@@ -31,13 +31,13 @@ struct Response {
 }
 
 /// The listening socket; removed when stopped.
-pub(super) struct ControlServer {
+pub(crate) struct ControlServer {
     path: PathBuf,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl ControlServer {
-    pub(super) fn stop(self) {
+    pub(crate) fn stop(self) {
         self.task.abort();
         let _ = std::fs::remove_file(&self.path);
     }

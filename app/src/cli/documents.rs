@@ -172,7 +172,7 @@ pub(super) async fn import(out: &mut Out, library: &Library, file: &Path) -> Res
 
 /// Unix seconds as `YYYY-MM-DD HH:MM UTC` (civil-from-days; no time-zone
 /// database needed for a listing).
-pub(super) fn format_time(secs: i64) -> String {
+pub(crate) fn format_time(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (hour, minute) = (rem / 3600, (rem % 3600) / 60);

@@ -6,6 +6,7 @@
 
 mod control;
 mod documents;
+pub(crate) use documents::format_time;
 mod items;
 mod network;
 mod output;
@@ -24,7 +25,7 @@ use output::Out;
 
 /// Guild: co-create your community of practice's charter, together, offline or online.
 #[derive(Debug, Parser)]
-#[command(name = "guild", version, about, long_about = None, arg_required_else_help = true)]
+#[command(name = "guild", version, about, long_about = None)]
 pub(crate) struct Cli {
     /// Where Guild keeps its data [default: the OS data directory].
     #[arg(long, global = true, env = "GUILD_DATA_DIR", value_name = "DIR")]
@@ -37,6 +38,11 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand, Serialize, Deserialize)]
 enum Command {
+    /// Open the window straight on a charter.
+    Open {
+        /// The charter: full id, unique prefix, or automerge: URL.
+        doc: String,
+    },
     /// Create a charter (from the community-of-practice template) and print its id.
     New {
         /// The community's name.
@@ -171,15 +177,26 @@ impl Host<'_> {
 }
 
 pub(crate) fn run(cli: Cli) -> Result<()> {
-    let Some(mut command) = cli.command else {
-        // The window arrives in a later release; until then, say how to use the CLI.
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        return Ok(());
-    };
-    command.prepare()?;
     let data_dir = DataDir::resolve(cli.data_dir)?;
     let net = cli.net.options()?;
+    let mut command = match cli.command {
+        None => {
+            return crate::ui::run(crate::ui::WindowConfig {
+                data_dir,
+                net,
+                open: None,
+            });
+        }
+        Some(Command::Open { doc }) => {
+            return crate::ui::run(crate::ui::WindowConfig {
+                data_dir,
+                net,
+                open: Some(doc),
+            });
+        }
+        Some(command) => command,
+    };
+    command.prepare()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -231,6 +248,15 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
     })
 }
 
+/// Serves other `guild` commands on the data dir's control socket, for a
+/// process (the window) that holds the data dir.
+pub(crate) fn control_listen(
+    node: std::sync::Arc<Node>,
+    data_dir: &DataDir,
+) -> Result<control::ControlServer> {
+    control::listen(node, data_dir)
+}
+
 /// Runs one command against `host`, writing what it prints to `out`.
 async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()> {
     let library = host.library();
@@ -252,6 +278,7 @@ async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()
         Command::Join(args) => network::join(out, host, args).await,
         Command::Sync(args) => network::sync(out, host, args).await,
         Command::Serve => anyhow::bail!("`guild serve` runs only on its own"),
+        Command::Open { .. } => anyhow::bail!("the window is already open"),
     }
 }
 

@@ -83,6 +83,31 @@ pub fn apply(doc: &mut Automerge, op: &Op, now: i64) -> Result<Option<ChangeHash
     .map_err(|failure| failure.error)
 }
 
+/// Applies several ops as one change (a pause's worth of typing, or an item
+/// added with its fields), stamped `now`, with the first op's message. All
+/// or nothing: on error the document is untouched.
+pub fn apply_batch(
+    doc: &mut Automerge,
+    ops: &[Op],
+    now: i64,
+) -> Result<Option<ChangeHash>, EditError> {
+    let Some(first) = ops.first() else {
+        return Ok(None);
+    };
+    let salt = order_salt(doc.get_actor().to_bytes());
+    let message = first.message();
+    doc.transact_with(
+        |()| {
+            CommitOptions::default()
+                .with_message(message)
+                .with_time(now)
+        },
+        |tx| ops.iter().try_for_each(|op| apply_in(tx, op, now, &salt)),
+    )
+    .map(|success| success.hash)
+    .map_err(|failure| failure.error)
+}
+
 fn ensure_new(tx: &Transaction<'_>, collection: Collection, id: &str) -> Result<(), EditError> {
     if id.is_empty() || id.contains('/') {
         return Err(EditError::Invalid(format!("`{id}` is not a valid id")));

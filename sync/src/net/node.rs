@@ -122,6 +122,7 @@ pub struct Node {
     dialers: Mutex<HashMap<String, DialerHandle<super::dialer::Refused>>>,
     peers: PeerBook,
     label: String,
+    lan: std::sync::atomic::AtomicBool,
 }
 
 impl Node {
@@ -153,6 +154,7 @@ impl Node {
             dialers: Mutex::default(),
             peers,
             label,
+            lan: std::sync::atomic::AtomicBool::new(options.lan),
         })
     }
 
@@ -184,6 +186,27 @@ impl Node {
     /// Records direct addresses for a peer, for later dials.
     pub fn remember_peer(&self, endpoint: &str, addrs: impl IntoIterator<Item = SocketAddr>) {
         self.peers.record(endpoint, addrs);
+    }
+
+    /// Turns LAN discovery (mDNS) on for a running node: it announces
+    /// itself and finds peers on the local network ("host a workshop").
+    pub fn enable_lan(&self) -> Result<(), NetError> {
+        if self.lan.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mdns = MdnsAddressLookup::builder()
+            .build(self.endpoint().id())
+            .map_err(|e| NetError::Bind(format!("cannot start LAN discovery: {e}")))?;
+        self.endpoint()
+            .address_lookup()
+            .map_err(|e| NetError::Bind(format!("cannot start LAN discovery: {e}")))?
+            .add(mdns);
+        Ok(())
+    }
+
+    /// Whether LAN discovery is on.
+    pub fn lan(&self) -> bool {
+        self.lan.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops dialing `endpoint` (after a revocation; its access is already

@@ -139,8 +139,24 @@ impl ProtocolHandler for GuildProtocol {
             .acceptor
             .accept(transport)
             .map_err(AcceptError::from_err)?;
-        tracing::info!(peer = %remote, "syncing");
         let mut events = handle.events();
+        // samod has no handshake deadline of its own: an admitted peer that
+        // goes quiet before samod's handshake is hung up on. This also
+        // catches a connection that ended before `events` subscribed.
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, handle.handshake_complete()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(reason)) => {
+                tracing::info!(peer = %remote, ?reason, "sync handshake failed");
+                conn.close(CLOSE_PROTOCOL.into(), b"bad handshake");
+                return Ok(());
+            }
+            Err(_) => {
+                tracing::info!(peer = %remote, "silent after the welcome");
+                conn.close(CLOSE_PROTOCOL.into(), b"silent");
+                return Ok(());
+            }
+        }
+        tracing::info!(peer = %remote, "syncing");
         let ended = async {
             while let Some(event) = events.next().await {
                 if let AcceptorEvent::ClientDisconnected { reason, .. } = event {

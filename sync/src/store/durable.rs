@@ -18,7 +18,7 @@ use tokio::sync::{oneshot, watch};
 
 use super::atomic::{create_dir_durably, remove_stale_tmp_files};
 use super::health::{StoreHealth, clear_damaged, mark_damaged};
-use super::layout::{INCREMENTAL, SNAPSHOT, doc_of, is_tmp_name, key_to_relpath};
+use super::layout::{INCREMENTAL, SNAPSHOT, TMP_PREFIX, doc_of, is_tmp_name, key_to_relpath};
 use super::validate::validate;
 use super::writer::{Data, Request, Writer};
 
@@ -246,6 +246,38 @@ impl DurableStorage {
             });
         }
         Ok(())
+    }
+
+    /// Deletes a document's chunks from disk, after every queued write has
+    /// been attempted. The directory is first renamed to a `.tmp-` name
+    /// (atomic; loads skip it, the next open clears it), so a crash midway
+    /// leaves either the whole document or none of it.
+    pub async fn remove_document(&self, doc_id: &str) -> Result<(), StoreError> {
+        self.flush().await?;
+        let (Some(prefix), Some(rest)) = (doc_id.get(..2), doc_id.get(2..)) else {
+            return Ok(());
+        };
+        if doc_id.contains(['/', '\\', '.']) {
+            return Ok(());
+        }
+        let parent = self.inner.shared.root.join(prefix);
+        let dir = parent.join(rest);
+        let trash = parent.join(format!("{TMP_PREFIX}removed-{rest}-{}", std::process::id()));
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        blocking(move || {
+            match fs::rename(&dir, &trash) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io(&dir)(e)),
+            }
+            super::atomic::sync_dir(&parent).map_err(io(&parent))?;
+            fs::remove_dir_all(&trash).map_err(io(&trash))
+        })
+        .await
+        .unwrap_or(Err(StoreError::WriterStopped))
     }
 
     /// The ids of the documents that have chunks in the store (on disk, or

@@ -1,0 +1,115 @@
+//! The window: eframe's [`eframe::App`], drawing the worker's view model.
+
+use std::sync::Arc;
+
+use super::commands::UiCommand;
+use super::state::{Section, UiState};
+use super::view_model::{Phase, ViewModel};
+use super::worker::{WindowConfig, WorkerHandle};
+use super::{dialogs, library_view, sections, shell};
+
+/// What the window remembers between runs (window size is eframe's own).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Persisted {
+    open: Option<String>,
+    section: Option<Section>,
+}
+
+const STORAGE_KEY: &str = "guild";
+
+/// The Guild window.
+pub(crate) struct GuildApp {
+    worker: WorkerHandle,
+    state: UiState,
+}
+
+impl GuildApp {
+    /// Starts the worker and restores the last open charter, unless the
+    /// command line named one.
+    pub(crate) fn new(cc: &eframe::CreationContext<'_>, mut config: WindowConfig) -> Self {
+        let persisted: Persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        if config.open.is_none() {
+            config.open = persisted.open;
+        }
+        let ctx = cc.egui_ctx.clone();
+        let worker = WorkerHandle::spawn(config, move || ctx.request_repaint());
+        let state = UiState {
+            section: persisted.section,
+            ..UiState::default()
+        };
+        Self { worker, state }
+    }
+}
+
+impl eframe::App for GuildApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let vm: Arc<ViewModel> = self.worker.view();
+        let worker = &self.worker;
+        let send = |command: UiCommand| worker.send(command);
+        match &vm.phase {
+            Phase::Starting => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.centered_and_justified(egui::Ui::spinner);
+                });
+                return;
+            }
+            Phase::Failed(why) => {
+                egui::CentralPanel::default().show(ui, |ui| shell::failed(ui, why));
+                return;
+            }
+            Phase::Ready => {}
+        }
+        shell::top_bar(ui, &vm, &mut self.state, &send);
+        shell::status_bar(ui, &vm);
+        match &vm.open {
+            Some(open) => {
+                let section = *self.state.section.get_or_insert(Section::Overview);
+                if self.state.presence_sent != Some(section) {
+                    self.state.presence_sent = Some(section);
+                    send(UiCommand::Presence {
+                        section: section.key(),
+                    });
+                }
+                shell::navigation(ui, open, &mut self.state);
+                egui::CentralPanel::default().show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            let me = vm.identity.as_ref().map_or("someone", |i| i.name.as_str());
+                            sections::show(ui, section, open, &mut self.state, &send, me);
+                        });
+                });
+            }
+            None => {
+                egui::CentralPanel::default()
+                    .show(ui, |ui| library_view::show(ui, &vm, &mut self.state, &send));
+            }
+        }
+        dialogs::show(ui.ctx(), &vm, &mut self.state, &send);
+        shell::toasts(ui.ctx(), &vm, &send);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let vm = self.worker.view();
+        let persisted = Persisted {
+            open: vm.open.as_ref().map(|o| o.view.id.clone()),
+            section: self.state.section,
+        };
+        eframe::set_value(storage, STORAGE_KEY, &persisted);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.worker.shutdown();
+    }
+}
+
+impl GuildApp {
+    /// The latest view model (for tests).
+    #[cfg(test)]
+    pub(crate) fn view(&self) -> Arc<ViewModel> {
+        self.worker.view()
+    }
+}

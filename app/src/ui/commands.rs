@@ -1,0 +1,60 @@
+//! What the window asks the worker to do. The UI never touches a document
+//! or the disk itself: it sends one of these and draws what comes back.
+
+use std::path::PathBuf;
+
+use automerge::ChangeHash;
+use guild_model::{AccessLevel, Op};
+
+/// A request from the UI to the worker.
+#[derive(Debug, Clone)]
+pub(crate) enum UiCommand {
+    /// Show this charter (and follow its changes).
+    Open(String),
+    /// Back to the library.
+    Close,
+    /// Create a charter (from the template unless `blank`) and open it.
+    Create { title: String, blank: bool },
+    /// Apply ops to a charter as one change; prose splices are relative to
+    /// the text as of `base` (the heads the UI last drew).
+    Edit {
+        doc: String,
+        ops: Vec<Op>,
+        base: Option<Vec<ChangeHash>>,
+    },
+    /// Join with an invite ticket.
+    Join { ticket: String },
+    /// Make an invite ticket for the open charter.
+    Share { doc: String, access: AccessLevel },
+    /// Import an `.automerge` file.
+    Import { path: PathBuf },
+    /// Export the open charter.
+    Export {
+        doc: String,
+        format: ExportFormat,
+        path: PathBuf,
+    },
+    /// Delete a charter from this device only.
+    RemoveLocal { doc: String },
+    /// Turn LAN discovery (mDNS) on: host a workshop.
+    HostWorkshop,
+    /// Set this person's name and colour.
+    SetIdentity { name: String, color: [u8; 3] },
+    /// Tell peers which section this person is looking at.
+    Presence { section: &'static str },
+    /// Forget a toast.
+    Dismiss(u64),
+}
+
+/// Export formats offered in the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportFormat {
+    /// Markdown.
+    Markdown,
+    /// The HTML one-pager.
+    Html,
+    /// JSON.
+    Json,
+    /// The full Automerge document.
+    Automerge,
+}

@@ -1,0 +1,147 @@
+//! Library dialogs: new charter, import, export, remove from this device.
+
+use egui::RichText;
+
+use super::super::commands::{ExportFormat, UiCommand};
+use super::super::state::UiState;
+use super::super::view_model::ViewModel;
+use super::window;
+
+pub(super) fn new(
+    ctx: &egui::Context,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+    open: &mut bool,
+) {
+    let mut create = None;
+    window("New charter", open).show(ctx, |ui| {
+        let label = ui.label("Community name");
+        let title = state.draft("new.title");
+        let input = ui.text_edit_singleline(title).labelled_by(label.id);
+        input.request_focus();
+        let blank = state.flag("new.blank");
+        ui.radio_value(
+            blank,
+            false,
+            "From the community-of-practice template (the value map starts with its 22 cards)",
+        );
+        ui.radio_value(blank, true, "Blank");
+        let blank = *blank;
+        let title = state.drafts.get("new.title").cloned().unwrap_or_default();
+        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if (ui
+            .add_enabled(!title.trim().is_empty(), egui::Button::new("Create"))
+            .clicked()
+            || enter)
+            && !title.trim().is_empty()
+        {
+            create = Some((title.trim().to_owned(), blank));
+        }
+    });
+    if let Some((title, blank)) = create {
+        send(UiCommand::Create { title, blank });
+        state.drafts.remove("new.title");
+        *open = false;
+    }
+}
+
+pub(super) fn import(
+    ctx: &egui::Context,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+    open: &mut bool,
+) {
+    let mut chosen = None;
+    window("Import a charter", open).show(ctx, |ui| {
+        ui.label("An .automerge file exported from Guild (the full history comes with it).");
+        let label = ui.label("File");
+        let path = state.draft("import.path");
+        ui.add(
+            egui::TextEdit::singleline(path)
+                .hint_text("/path/to/charter.automerge")
+                .desired_width(380.0),
+        )
+        .labelled_by(label.id);
+        if ui.button("Import").clicked() && !path.trim().is_empty() {
+            chosen = Some(path.trim().to_owned());
+        }
+    });
+    if let Some(path) = chosen {
+        send(UiCommand::Import { path: path.into() });
+        *open = false;
+    }
+}
+
+pub(super) fn export(
+    ctx: &egui::Context,
+    vm: &ViewModel,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+    open: &mut bool,
+) {
+    let Some(charter) = &vm.open else {
+        *open = false;
+        return;
+    };
+    let mut chosen = None;
+    window("Export", open).show(ctx, |ui| {
+        let label = ui.label("Save to");
+        let path = state.draft("export.path");
+        ui.add(
+            egui::TextEdit::singleline(path)
+                .hint_text("/path/to/charter.html")
+                .desired_width(380.0),
+        )
+        .labelled_by(label.id);
+        ui.horizontal(|ui| {
+            for (format, name) in [
+                (ExportFormat::Html, "HTML one-pager"),
+                (ExportFormat::Markdown, "Markdown"),
+                (ExportFormat::Json, "JSON"),
+                (ExportFormat::Automerge, "Automerge (full history)"),
+            ] {
+                if ui.button(name).clicked() && !path.trim().is_empty() {
+                    chosen = Some((format, path.trim().to_owned()));
+                }
+            }
+        });
+    });
+    if let Some((format, path)) = chosen {
+        send(UiCommand::Export {
+            doc: charter.view.id.clone(),
+            format,
+            path: path.into(),
+        });
+        *open = false;
+    }
+}
+
+pub(super) fn remove_local(
+    ctx: &egui::Context,
+    vm: &ViewModel,
+    doc: &str,
+    _state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+    open: &mut bool,
+) {
+    let title = vm
+        .library
+        .iter()
+        .find(|e| e.id == doc)
+        .map_or(doc.to_owned(), |e| e.title.clone());
+    let mut confirmed = false;
+    window("Remove from this device?", open).show(ctx, |ui| {
+        ui.label(RichText::new(format!("“{title}” will be deleted from this device only.")).strong());
+        ui.label("Everyone else keeps their copy and can share it with you again. Nothing is deleted for them.");
+        ui.add_space(6.0);
+        if ui.button(RichText::new("Remove from this device").color(egui::Color32::from_rgb(190, 50, 50))).clicked() {
+            confirmed = true;
+        }
+    });
+    if confirmed {
+        send(UiCommand::RemoveLocal {
+            doc: doc.to_owned(),
+        });
+        *open = false;
+    }
+}

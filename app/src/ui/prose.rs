@@ -1,0 +1,185 @@
+//! Prose fields bound to the charter's collaborative text.
+//!
+//! The person types into a local buffer; each pause in typing (or leaving
+//! the field) sends one splice — the smallest change between what the field
+//! showed and what it shows now — as one change, based on the heads the
+//! field was drawn from, so the worker can move it past a peer's concurrent
+//! edit with Automerge cursors. When a peer's edit arrives and nothing is
+//! pending here, the text is replaced and the caret shifted past whatever
+//! was inserted or deleted before it.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use automerge::ChangeHash;
+use egui::text::{CCursor, CCursorRange};
+use guild_model::{Op, ProseField, single_splice};
+
+use super::commands::UiCommand;
+use super::view_model::OpenCharter;
+
+/// How long a pause in typing is.
+const PAUSE: Duration = Duration::from_millis(400);
+
+struct ProseEditor {
+    doc: String,
+    buffer: String,
+    /// The text the buffer was last equal to in a snapshot (or sent as).
+    synced: String,
+    /// The heads `synced` corresponds to.
+    base: Vec<ChangeHash>,
+    /// Typed but not yet sent.
+    dirty: bool,
+    last_typed: Instant,
+    /// After sending: the heads that were current then; snapshots still at
+    /// those heads do not have our edit yet and must not overwrite it.
+    sent_from: Option<Vec<ChangeHash>>,
+}
+
+/// The editors of the open charter's prose fields.
+#[derive(Default)]
+pub(crate) struct ProseEditors(HashMap<ProseField, ProseEditor>);
+
+/// The current text of a prose field in the charter.
+pub(crate) fn field_text(open: &OpenCharter, field: ProseField) -> &str {
+    let c = &open.view.charter;
+    match field {
+        ProseField::Title => c.meta.title.as_str(),
+        ProseField::Purpose => c.purpose.text.as_str(),
+        ProseField::Vision => c.vision.statement.as_str(),
+        ProseField::Pitch => c.pitch.text.as_str(),
+        ProseField::AffirmativeTopic => c.inquiry.topic.as_str(),
+        ProseField::Audience => c.meta.audience.as_str(),
+        ProseField::ScopeIn => c.meta.scope_in.as_str(),
+        ProseField::ScopeOut => c.meta.scope_out.as_str(),
+        ProseField::Cadence => c.meta.cadence.as_str(),
+        ProseField::Tools => c.meta.tools.as_str(),
+        ProseField::Norms => c.meta.norms.as_str(),
+        ProseField::DecisionRule => c.meta.decision_rule.as_str(),
+        ProseField::Jobs => c.pitch.jobs.as_str(),
+        ProseField::Pains => c.pitch.pains.as_str(),
+        ProseField::Gains => c.pitch.gains.as_str(),
+        ProseField::PainRelievers => c.pitch.pain_relievers.as_str(),
+        ProseField::GainCreators => c.pitch.gain_creators.as_str(),
+    }
+}
+
+impl ProseEditors {
+    /// Draws `field` as a labelled text box bound to the charter.
+    pub(crate) fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        open: &OpenCharter,
+        field: ProseField,
+        rows: usize,
+        hint: &str,
+        send: &dyn Fn(UiCommand),
+    ) {
+        let doc = &open.view.id;
+        let snapshot = field_text(open, field);
+        let heads = &open.view.heads;
+        let editor = self.0.entry(field).or_insert_with(|| ProseEditor {
+            doc: doc.clone(),
+            buffer: snapshot.to_owned(),
+            synced: snapshot.to_owned(),
+            base: heads.clone(),
+            dirty: false,
+            last_typed: Instant::now(),
+            sent_from: None,
+        });
+        if editor.doc != *doc {
+            *editor = ProseEditor {
+                doc: doc.clone(),
+                buffer: snapshot.to_owned(),
+                synced: snapshot.to_owned(),
+                base: heads.clone(),
+                dirty: false,
+                last_typed: Instant::now(),
+                sent_from: None,
+            };
+        }
+        let id = ui.make_persistent_id(("prose", field.name()));
+        let waiting = editor.sent_from.as_ref().is_some_and(|sent| sent == heads);
+        if !waiting {
+            editor.sent_from = None;
+        }
+        if !editor.dirty && !waiting && (editor.synced != snapshot || editor.base != *heads) {
+            if editor.buffer != snapshot {
+                shift_caret(ui.ctx(), id, &editor.buffer, snapshot);
+                snapshot.clone_into(&mut editor.buffer);
+            }
+            snapshot.clone_into(&mut editor.synced);
+            editor.base.clone_from(heads);
+        }
+
+        let label = ui.label(egui::RichText::new(field.label()).strong());
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(&mut editor.buffer)
+                    .id(id)
+                    .desired_rows(rows)
+                    .desired_width(f32::INFINITY)
+                    .hint_text(hint)
+                    .interactive(!open.view.read_only),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            editor.dirty = true;
+            editor.last_typed = Instant::now();
+        }
+        if editor.dirty {
+            let paused = editor.last_typed.elapsed() >= PAUSE;
+            if paused || response.lost_focus() {
+                if let Some((pos, delete, insert)) = single_splice(&editor.synced, &editor.buffer) {
+                    send(UiCommand::Edit {
+                        doc: doc.clone(),
+                        ops: vec![Op::SpliceProse {
+                            field,
+                            pos,
+                            delete,
+                            insert,
+                        }],
+                        base: Some(editor.base.clone()),
+                    });
+                    editor.sent_from = Some(heads.clone());
+                }
+                editor.synced.clone_from(&editor.buffer);
+                editor.dirty = false;
+            } else {
+                ui.ctx().request_repaint_after(PAUSE);
+            }
+        }
+    }
+}
+
+/// Keeps the caret on the same character when `old` becomes `new`.
+fn shift_caret(ctx: &egui::Context, id: egui::Id, old: &str, new: &str) {
+    let Some(mut state) = egui::TextEdit::load_state(ctx, id) else {
+        return;
+    };
+    let Some(range) = state.cursor.char_range() else {
+        return;
+    };
+    let Some((pos, delete, insert)) = single_splice(old, new) else {
+        return;
+    };
+    let inserted = insert.chars().count();
+    let move_one = |c: CCursor| {
+        let at = c.index.0;
+        let moved = if at <= pos {
+            at
+        } else if at >= pos + delete {
+            at - delete + inserted
+        } else {
+            pos + inserted
+        };
+        CCursor::new(moved)
+    };
+    let range = CCursorRange {
+        primary: move_one(range.primary),
+        secondary: move_one(range.secondary),
+        ..range
+    };
+    state.cursor.set_char_range(Some(range));
+    state.store(ctx, id);
+}

@@ -1,0 +1,139 @@
+//! Appreciative inquiry: the affirmative topic and the 4-D cycle as four
+//! columns of notes tagged need, challenge or opportunity.
+
+use egui::{Color32, RichText};
+use guild_model::{Collection, Op, Phase, Position, ProseField, Tag, new_id};
+
+use super::{SectionCtx, add_row, button, choose, inline_text};
+
+fn tag_color(tag: Tag) -> Color32 {
+    match tag {
+        Tag::Need => Color32::from_rgb(70, 120, 200),
+        Tag::Challenge => Color32::from_rgb(200, 90, 60),
+        Tag::Opportunity => Color32::from_rgb(60, 150, 90),
+    }
+}
+
+pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    let (open, send) = (ctx.open, ctx.send);
+    ctx.state.prose.show(
+        ui,
+        open,
+        ProseField::AffirmativeTopic,
+        2,
+        "The affirmative topic…",
+        send,
+    );
+    ui.add_space(8.0);
+    let read_only = ctx.read_only();
+    let charter = &open.view.charter;
+    ui.columns(4, |columns| {
+        for (phase, ui) in Phase::ALL.iter().zip(columns.iter_mut()) {
+            ui.label(RichText::new(phase.label()).strong().size(16.0));
+            ui.label(
+                RichText::new(match phase {
+                    Phase::Discover => "the best of what is",
+                    Phase::Dream => "what could be",
+                    Phase::Design => "provocative propositions",
+                    Phase::Deliver => "actions",
+                })
+                .weak(),
+            );
+            for (id, note) in charter.notes_in(*phase) {
+                ui.group(|ui| {
+                    ui.label(
+                        RichText::new(note.tag.label())
+                            .small()
+                            .color(tag_color(note.tag)),
+                    );
+                    if let Some(text) = inline_text(
+                        ui,
+                        ctx.state,
+                        &format!("note.{id}"),
+                        note.text.as_str(),
+                        "note",
+                        read_only,
+                    ) {
+                        ctx.edit(vec![Op::EditNote {
+                            id: id.clone(),
+                            text,
+                        }]);
+                    }
+                    if !read_only {
+                        ui.horizontal(|ui| {
+                            if let Some(tag) = choose(
+                                ui,
+                                &format!("tag-{id}"),
+                                "",
+                                note.tag,
+                                Tag::ALL,
+                                Tag::label,
+                                true,
+                            ) {
+                                ctx.edit(vec![Op::SetNoteTag {
+                                    id: id.clone(),
+                                    tag,
+                                }]);
+                            }
+                            if let Some(to) = choose(
+                                ui,
+                                &format!("phase-{id}"),
+                                "",
+                                note.phase,
+                                Phase::ALL,
+                                Phase::label,
+                                true,
+                            ) {
+                                ctx.edit(vec![Op::MoveNote {
+                                    id: id.clone(),
+                                    phase: to,
+                                    position: Position::End,
+                                }]);
+                            }
+                            if button(ui, "🗑", &format!("Remove note {}", note.text.as_str()))
+                                .clicked()
+                            {
+                                ctx.edit(vec![Op::RemoveItem {
+                                    collection: Collection::Notes,
+                                    id: id.clone(),
+                                }]);
+                            }
+                        });
+                    }
+                });
+            }
+            if !read_only {
+                let tag_key = format!("note.new.{}.tag", phase.as_str());
+                let tag = ctx
+                    .state
+                    .drafts
+                    .get(&tag_key)
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(Tag::Need);
+                if let Some(tag) = choose(ui, &tag_key, "tag", tag, Tag::ALL, Tag::label, true) {
+                    ctx.state
+                        .drafts
+                        .insert(tag_key.clone(), tag.as_str().into());
+                }
+                let key = format!("note.new.{}", phase.as_str());
+                if let Some(text) = add_row(
+                    ui,
+                    ctx.state,
+                    &key,
+                    "Note",
+                    &format!("Add note to {}", phase.label()),
+                ) {
+                    let author = ctx.me.clone();
+                    ctx.edit(vec![Op::AddNote {
+                        id: new_id(),
+                        phase: *phase,
+                        tag,
+                        text,
+                        author,
+                        position: Position::End,
+                    }]);
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,182 @@
+//! One file per section of the charter, plus the small widgets they share:
+//! inline item editing, "add" rows, and accessible buttons.
+
+mod bridges;
+mod inquiry;
+mod members;
+mod objectives;
+mod overview;
+mod pitch;
+mod purpose;
+mod stories;
+mod value_map;
+mod vision;
+
+use egui::{Response, RichText, Role, WidgetInfo};
+use guild_model::Op;
+
+use super::commands::UiCommand;
+use super::state::{Section, UiState};
+use super::view_model::OpenCharter;
+
+/// What every section gets to draw with.
+pub(crate) struct SectionCtx<'a> {
+    pub(crate) open: &'a OpenCharter,
+    pub(crate) state: &'a mut UiState,
+    pub(crate) send: &'a dyn Fn(UiCommand),
+    /// This person's name, for authorship and endorsements.
+    pub(crate) me: String,
+}
+
+impl SectionCtx<'_> {
+    /// Sends ops as one change to the open charter.
+    pub(crate) fn edit(&self, ops: Vec<Op>) {
+        (self.send)(UiCommand::Edit {
+            doc: self.open.view.id.clone(),
+            ops,
+            base: None,
+        });
+    }
+
+    pub(crate) fn read_only(&self) -> bool {
+        self.open.view.read_only
+    }
+}
+
+pub(crate) fn show(
+    ui: &mut egui::Ui,
+    section: Section,
+    open: &OpenCharter,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+    me: &str,
+) {
+    let mut ctx = SectionCtx {
+        open,
+        state,
+        send,
+        me: me.to_owned(),
+    };
+    ui.add_space(6.0);
+    ui.heading(section.label());
+    ui.add_space(6.0);
+    match section {
+        Section::Overview => overview::show(ui, &mut ctx),
+        Section::Purpose => purpose::show(ui, &mut ctx),
+        Section::Vision => vision::show(ui, &mut ctx),
+        Section::Objectives => objectives::show(ui, &mut ctx),
+        Section::Inquiry => inquiry::show(ui, &mut ctx),
+        Section::Pitch => pitch::show(ui, &mut ctx),
+        Section::ValueMap => value_map::show(ui, &mut ctx),
+        Section::Stories => stories::show(ui, &mut ctx),
+        Section::Bridges => bridges::show(ui, &mut ctx),
+        Section::Members => members::show(ui, &mut ctx),
+    }
+}
+
+/// A button whose accessible name is `label` (its face may be shorter).
+pub(crate) fn button(
+    ui: &mut egui::Ui,
+    face: impl Into<egui::WidgetText>,
+    label: &str,
+) -> Response {
+    let response = ui.button(face);
+    let label = label.to_owned();
+    response.widget_info(|| WidgetInfo::labeled(Role::Button, true, label.clone()));
+    response
+}
+
+/// A labelled one-line input with an add button; returns the text when the
+/// person adds it (button or Enter), and clears the input.
+pub(crate) fn add_row(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    key: &str,
+    input_label: &str,
+    button_label: &str,
+) -> Option<String> {
+    let mut added = None;
+    ui.horizontal(|ui| {
+        let label = ui.label(input_label);
+        let draft = state.draft(key);
+        let input = ui
+            .add(egui::TextEdit::singleline(draft).desired_width(320.0))
+            .labelled_by(label.id);
+        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let clicked = button(ui, "Add", button_label).clicked();
+        if (enter || clicked) && !draft.trim().is_empty() {
+            added = Some(std::mem::take(draft).trim().to_owned());
+        }
+    });
+    added
+}
+
+/// An item's text that can be edited in place: shows the text with an
+/// edit button; while editing, Enter or "Save" returns the new text.
+pub(crate) fn inline_text(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    key: &str,
+    current: &str,
+    what: &str,
+    read_only: bool,
+) -> Option<String> {
+    let editing = state.editing.as_deref() == Some(key);
+    if !editing {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(if current.trim().is_empty() {
+                RichText::new("(empty)").italics()
+            } else {
+                RichText::new(current)
+            });
+            if !read_only
+                && button(ui, "✏", &format!("Edit {what}"))
+                    .on_hover_text("Edit")
+                    .clicked()
+            {
+                state.drafts.insert(key.to_owned(), current.to_owned());
+                state.editing = Some(key.to_owned());
+            }
+        });
+        return None;
+    }
+    let mut saved = None;
+    ui.horizontal(|ui| {
+        let draft = state.draft(key);
+        let input = ui.add(egui::TextEdit::singleline(draft).desired_width(360.0));
+        input.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, what.to_owned()));
+        input.request_focus();
+        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if enter || button(ui, "Save", &format!("Save {what}")).clicked() {
+            saved = Some(std::mem::take(draft));
+            state.editing = None;
+        }
+        if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            state.editing = None;
+        }
+    });
+    saved.filter(|text| text != current)
+}
+
+/// A combo box over a vocabulary; returns the new value when changed.
+pub(crate) fn choose<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    id: &str,
+    label: &str,
+    current: T,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    enabled: bool,
+) -> Option<T> {
+    let mut chosen = current;
+    ui.add_enabled_ui(enabled, |ui| {
+        egui::ComboBox::new(id, label)
+            .selected_text(name(current))
+            .show_ui(ui, |ui| {
+                for value in all {
+                    ui.selectable_value(&mut chosen, *value, name(*value));
+                }
+            });
+    });
+    (chosen != current).then_some(chosen)
+}

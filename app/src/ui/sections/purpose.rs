@@ -1,0 +1,43 @@
+//! The purpose: the sponsor's "why", who set it and the last endorsement.
+
+use egui::RichText;
+use guild_model::{Op, ProseField};
+
+use super::{SectionCtx, button};
+
+pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    ui.label(
+        "Why does the community exist? Usually set by the sponsor from the organisation's goals.",
+    );
+    ui.add_space(6.0);
+    let (open, send) = (ctx.open, ctx.send);
+    ctx.state
+        .prose
+        .show(ui, open, ProseField::Purpose, 6, "Write the purpose…", send);
+    let purpose = &open.view.charter.purpose;
+    ui.add_space(6.0);
+    ui.horizontal_wrapped(|ui| {
+        match &purpose.set_by {
+            Some(by) => ui.label(format!("Set by {by}.")),
+            None => ui.label(RichText::new("Nobody has signed it yet.").weak()),
+        };
+        match (&purpose.endorsed_by, purpose.endorsed_at) {
+            (Some(by), Some(at)) => ui.label(format!(
+                "Endorsed by {by} on {}.",
+                crate::cli::format_time(at)
+            )),
+            _ => ui.label(RichText::new("Not endorsed yet.").weak()),
+        };
+    });
+    if !ctx.read_only() {
+        ui.horizontal(|ui| {
+            let me = ctx.me.clone();
+            if button(ui, "I set this purpose", "I set this purpose").clicked() {
+                ctx.edit(vec![Op::SetPurposeSetBy(me.clone())]);
+            }
+            if button(ui, "Endorse as sponsor", "Endorse the purpose").clicked() {
+                ctx.edit(vec![Op::EndorsePurpose { by: me }]);
+            }
+        });
+    }
+}

@@ -1,0 +1,247 @@
+//! The window's frame around a charter: the top bar (library, sync state,
+//! share, host a workshop, who is here), the side navigation, the status
+//! bar ("not saved") and the toasts.
+
+use egui::{Color32, RichText};
+use guild_sync::net::node::SyncStatus;
+
+use super::commands::UiCommand;
+use super::state::{Dialog, Section, UiState};
+use super::view_model::{OpenCharter, ViewModel};
+
+pub(crate) fn color(rgb: [u8; 3]) -> Color32 {
+    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
+}
+
+/// A small filled circle (the proportional fonts have no "●").
+pub(crate) fn dot(ui: &mut egui::Ui, tint: Color32) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 4.5, tint);
+    response
+}
+
+/// The sync indicator's words: offline / syncing / up to date with N peers.
+pub(crate) fn sync_summary(status: Option<&SyncStatus>) -> (String, Color32) {
+    let Some(status) = status else {
+        return ("offline".into(), Color32::GRAY);
+    };
+    let connected: Vec<_> = status.peers.iter().filter(|p| p.connected).collect();
+    if connected.is_empty() {
+        let text = if status.peers.is_empty() {
+            "only on this device".to_owned()
+        } else {
+            "offline".to_owned()
+        };
+        return (text, Color32::GRAY);
+    }
+    let done = connected
+        .iter()
+        .all(|p| p.has_our_changes && p.we_have_theirs);
+    let n = connected.len();
+    let peers = if n == 1 {
+        "1 peer".to_owned()
+    } else {
+        format!("{n} peers")
+    };
+    if done {
+        (
+            format!("up to date with {peers}"),
+            Color32::from_rgb(46, 139, 87),
+        )
+    } else {
+        let pending = status.pending_changes;
+        (
+            format!("syncing with {peers} · {pending} pending"),
+            Color32::from_rgb(214, 140, 30),
+        )
+    }
+}
+
+pub(crate) fn top_bar(
+    ui: &mut egui::Ui,
+    vm: &ViewModel,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+) {
+    egui::Panel::top("top_bar").show(ui, |ui| {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("Guild").strong());
+            ui.separator();
+            if let Some(open) = &vm.open {
+                if ui
+                    .button("◀ Library")
+                    .on_hover_text("Back to all charters")
+                    .clicked()
+                {
+                    send(UiCommand::Close);
+                }
+                ui.label(RichText::new(open.view.charter.meta.title.as_str()).heading());
+                if open.view.read_only {
+                    ui.label(RichText::new("read-only").italics().color(Color32::GRAY))
+                        .on_hover_text(
+                            "This device may read this charter; its edits would not be accepted.",
+                        );
+                }
+                let (text, tint) = sync_summary(open.status.as_ref());
+                dot(ui, tint);
+                ui.label(RichText::new(text).color(tint));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(identity) = &vm.identity {
+                    ui.label(RichText::new(&identity.name).color(color(identity.color)));
+                    dot(ui, color(identity.color));
+                }
+                if let Some(open) = &vm.open {
+                    for person in open.presence.iter().rev() {
+                        let where_ = Section::from_key(&person.section).map_or("", Section::label);
+                        ui.label(RichText::new(&person.name).color(color(person.color)))
+                            .on_hover_text(format!(
+                                "{} ({:.8}…) is in {where_}",
+                                person.name, person.endpoint
+                            ));
+                        dot(ui, color(person.color));
+                    }
+                    if !open.view.read_only && ui.button("Share…").clicked() {
+                        state.dialog = Dialog::Share;
+                    }
+                    if ui.button("Export…").clicked() {
+                        state.dialog = Dialog::Export;
+                    }
+                }
+                let workshop = if vm.lan {
+                    "Workshop on"
+                } else {
+                    "Host a workshop"
+                };
+                if ui
+                    .button(workshop)
+                    .on_hover_text("Find and be found by people on this local network")
+                    .clicked()
+                {
+                    if !vm.lan {
+                        send(UiCommand::HostWorkshop);
+                    }
+                    state.dialog = Dialog::Workshop;
+                }
+            });
+        });
+        ui.add_space(4.0);
+    });
+}
+
+pub(crate) fn navigation(ui: &mut egui::Ui, open: &OpenCharter, state: &mut UiState) {
+    egui::Panel::left("navigation")
+        .resizable(false)
+        .default_size(190.0)
+        .show(ui, |ui| {
+            ui.add_space(8.0);
+            for section in Section::ALL {
+                let selected = state.section == Some(section);
+                let here: Vec<_> = open
+                    .presence
+                    .iter()
+                    .filter(|p| p.section == section.key())
+                    .collect();
+                ui.horizontal(|ui| {
+                    let item = ui.selectable_label(selected, section.label());
+                    item.widget_info(|| {
+                        egui::WidgetInfo::selected(
+                            egui::Role::Button,
+                            true,
+                            selected,
+                            format!("Go to {}", section.label()),
+                        )
+                    });
+                    if item.clicked() {
+                        state.section = Some(section);
+                    }
+                    for person in here {
+                        dot(ui, color(person.color)).on_hover_text(person.name.clone());
+                    }
+                });
+            }
+            ui.add_space(12.0);
+            ui.separator();
+            let v = &open.view;
+            ui.label(
+                RichText::new(format!("{} changes", v.changes))
+                    .small()
+                    .color(Color32::GRAY),
+            );
+            if !v.conflicts.is_empty() {
+                ui.label(
+                    RichText::new(format!("⚠ {} conflicting fields", v.conflicts.len()))
+                        .small()
+                        .color(Color32::from_rgb(214, 140, 30)),
+                )
+                .on_hover_text("Two people set these at once; set one again to settle it.");
+            }
+        });
+}
+
+pub(crate) fn status_bar(ui: &mut egui::Ui, vm: &ViewModel) {
+    let health = &vm.health;
+    if health.unsaved_writes == 0 && health.damaged.is_empty() {
+        return;
+    }
+    egui::Panel::bottom("status_bar").show(ui, |ui| {
+        if health.unsaved_writes > 0 {
+            let why = health.last_write_error.clone().unwrap_or_default();
+            ui.label(
+                RichText::new(format!(
+                    "⚠ Not saved: {} change(s) are only in memory ({why}). Guild keeps retrying.",
+                    health.unsaved_writes
+                ))
+                .color(Color32::from_rgb(200, 40, 40)),
+            );
+        }
+        if !health.damaged.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "⚠ {} damaged file(s) on disk were skipped; the rest loaded.",
+                    health.damaged.len()
+                ))
+                .color(Color32::from_rgb(214, 140, 30)),
+            );
+        }
+    });
+}
+
+pub(crate) fn toasts(ctx: &egui::Context, vm: &ViewModel, send: &dyn Fn(UiCommand)) {
+    if vm.toasts.is_empty() {
+        return;
+    }
+    egui::Area::new(egui::Id::unique("toasts"))
+        .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -16.0])
+        .show(ctx, |ui| {
+            for toast in &vm.toasts {
+                let fill = if toast.error {
+                    Color32::from_rgb(120, 30, 30)
+                } else {
+                    Color32::from_rgb(40, 60, 90)
+                };
+                egui::Frame::popup(ui.style()).fill(fill).show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(&toast.text).color(Color32::WHITE));
+                        if ui.small_button("Dismiss").clicked() {
+                            send(UiCommand::Dismiss(toast.id));
+                        }
+                    });
+                });
+            }
+        });
+}
+
+pub(crate) fn failed(ui: &mut egui::Ui, why: &str) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(80.0);
+        ui.heading("Guild could not open its data");
+        ui.add_space(12.0);
+        ui.label(why);
+        ui.add_space(12.0);
+        ui.label(
+            "Close the other Guild window or process, or start Guild with another --data-dir.",
+        );
+    });
+}

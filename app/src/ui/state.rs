@@ -1,0 +1,113 @@
+//! The window's own state: where the person is and what they are typing.
+//! Nothing here is the charter; that comes from the view model.
+
+use std::collections::HashMap;
+
+use super::prose::ProseEditors;
+
+/// The places of the side navigation, in the order a community works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Section {
+    Overview,
+    Purpose,
+    Vision,
+    Objectives,
+    Inquiry,
+    Pitch,
+    ValueMap,
+    Stories,
+    Bridges,
+    Members,
+}
+
+impl Section {
+    pub(crate) const ALL: [Section; 10] = [
+        Section::Overview,
+        Section::Purpose,
+        Section::Vision,
+        Section::Objectives,
+        Section::Inquiry,
+        Section::Pitch,
+        Section::ValueMap,
+        Section::Stories,
+        Section::Bridges,
+        Section::Members,
+    ];
+
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Section::Overview => "Overview",
+            Section::Purpose => "Purpose",
+            Section::Vision => "Vision",
+            Section::Objectives => "Objectives",
+            Section::Inquiry => "Appreciative inquiry",
+            Section::Pitch => "Value proposition",
+            Section::ValueMap => "Value map",
+            Section::Stories => "Value stories",
+            Section::Bridges => "Bridges",
+            Section::Members => "Members",
+        }
+    }
+
+    /// The key peers see in presence messages.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Section::Overview => "overview",
+            Section::Purpose => "purpose",
+            Section::Vision => "vision",
+            Section::Objectives => "objectives",
+            Section::Inquiry => "inquiry",
+            Section::Pitch => "pitch",
+            Section::ValueMap => "value_map",
+            Section::Stories => "stories",
+            Section::Bridges => "bridges",
+            Section::Members => "members",
+        }
+    }
+
+    pub(crate) fn from_key(key: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// Which dialog is open.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum Dialog {
+    #[default]
+    None,
+    New,
+    Join,
+    Import,
+    Share,
+    Workshop,
+    Export,
+    RemoveLocal(String),
+}
+
+/// Runtime-only state of the window.
+#[derive(Default)]
+pub(crate) struct UiState {
+    pub(crate) section: Option<Section>,
+    pub(crate) dialog: Dialog,
+    pub(crate) prose: ProseEditors,
+    /// Drafts of small inputs, by a key naming the input.
+    pub(crate) drafts: HashMap<String, String>,
+    /// Which item is being edited inline, by a key naming it.
+    pub(crate) editing: Option<String>,
+    /// The last section sent to peers as presence.
+    pub(crate) presence_sent: Option<Section>,
+    /// A flag for toggles (read-only invites, blank charters …), by key.
+    pub(crate) flags: HashMap<String, bool>,
+}
+
+impl UiState {
+    /// A draft input's text.
+    pub(crate) fn draft(&mut self, key: &str) -> &mut String {
+        self.drafts.entry(key.to_owned()).or_default()
+    }
+
+    /// A named toggle.
+    pub(crate) fn flag(&mut self, key: &str) -> &mut bool {
+        self.flags.entry(key.to_owned()).or_default()
+    }
+}

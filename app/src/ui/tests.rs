@@ -1,0 +1,394 @@
+//! The window driven headless by `egui_kittest`, the way assistive technology
+//! sees it: every control found by its accessibility label. Each test runs
+//! the real app — worker thread, library on disk, iroh node on loopback.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use guild_model::{AccessLevel, Cell, Op, ProseField};
+use guild_sync::DataDir;
+use guild_sync::net::node::{NetOptions, Node, Relay};
+use guild_sync::net::ticket::InviteTicket;
+
+use super::GuildApp;
+use super::view_model::ViewModel;
+use super::worker::WindowConfig;
+
+fn loopback() -> NetOptions {
+    NetOptions {
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        lan: false,
+        relay: Relay::Disabled,
+        label: None,
+    }
+}
+
+fn harness(dir: &Path, named: bool) -> Harness<'static, GuildApp> {
+    if named {
+        std::fs::write(
+            dir.join("profile.json"),
+            r#"{"name":"Ana","color":[52,120,210]}"#,
+        )
+        .unwrap();
+    }
+    let config = WindowConfig {
+        data_dir: DataDir::resolve(Some(dir.to_path_buf())).unwrap(),
+        net: loopback(),
+        open: None,
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_eframe(move |cc| GuildApp::new(cc, config))
+}
+
+/// Steps the UI (in real time: the worker runs on its own thread) until
+/// `done` holds for the latest view model.
+fn wait_for(harness: &mut Harness<'_, GuildApp>, what: &str, done: impl Fn(&ViewModel) -> bool) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if done(&harness.state().view()) {
+            harness.step();
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn click(harness: &mut Harness<'_, GuildApp>, label: &str) {
+    harness.get_by_label(label).click();
+    // A new window or menu takes a frame to size itself before it shows.
+    harness.run_steps(3);
+}
+
+fn text_input<'h>(harness: &'h Harness<'_, GuildApp>, label: &'h str) -> egui_kittest::Node<'h> {
+    use egui::accesskit::Role;
+    harness
+        .query_by_role_and_label(Role::TextInput, label)
+        .or_else(|| harness.query_by_role_and_label(Role::MultilineTextInput, label))
+        .unwrap_or_else(|| panic!("no text input labelled {label:?}"))
+}
+
+fn type_into(harness: &mut Harness<'_, GuildApp>, label: &str, text: &str) {
+    for _ in 0..5 {
+        text_input(harness, label).focus();
+        harness.run_steps(2);
+        if text_input(harness, label).is_focused() {
+            break;
+        }
+    }
+    text_input(harness, label).type_text(text);
+    harness.run_steps(2);
+    let value = text_input(harness, label).value().unwrap_or_default();
+    assert!(
+        value.ends_with(text),
+        "typed into {label:?}, which now holds {value:?}"
+    );
+}
+
+fn go_to(harness: &mut Harness<'_, GuildApp>, section: &str) {
+    click(harness, &format!("Go to {section}"));
+}
+
+/// At least one node has this label (a title shows in several places).
+fn shows(harness: &Harness<'_, GuildApp>, label: &str) {
+    assert!(
+        harness.query_all_by_label(label).next().is_some(),
+        "nothing labelled {label:?} is shown"
+    );
+}
+
+fn open_charter(harness: &mut Harness<'_, GuildApp>) {
+    wait_for(harness, "the library", |vm| {
+        vm.phase == super::view_model::Phase::Ready
+    });
+    click(harness, "New charter…");
+    type_into(harness, "Community name", "Data CoP");
+    click(harness, "Create");
+    wait_for(harness, "the new charter", |vm| vm.open.is_some());
+}
+
+fn charter(harness: &Harness<'_, GuildApp>) -> guild_model::Charter {
+    harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .expect("a charter is open")
+        .view
+        .charter
+        .clone()
+}
+
+#[test]
+fn a_new_charter_from_the_template_shows_the_seed_cards_in_their_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), false);
+    wait_for(&mut harness, "the first-run dialog", |vm| {
+        vm.phase == super::view_model::Phase::Ready
+    });
+    type_into(&mut harness, "Your name", "Ana");
+    click(&mut harness, "Colour 3");
+    click(&mut harness, "Continue");
+    wait_for(&mut harness, "the identity", |vm| {
+        vm.identity.as_ref().is_some_and(|i| i.name == "Ana")
+    });
+    open_charter(&mut harness);
+    shows(&harness, "Data CoP");
+    go_to(&mut harness, "Value map");
+    for text in [
+        "Mentor newcomers to help them get up to speed quickly",
+        "Expand one's professional network",
+    ] {
+        shows(&harness, text);
+    }
+    let charter = charter(&harness);
+    let cell_of = |text: &str| {
+        charter
+            .cards
+            .values()
+            .find(|c| c.text.as_str() == text)
+            .map(|c| c.cell)
+    };
+    assert_eq!(
+        cell_of("Mentor newcomers to help them get up to speed quickly"),
+        Some(Cell::OrganisationShortTerm)
+    );
+    assert_eq!(
+        cell_of("Expand one's professional network"),
+        Some(Cell::MembersLongTerm)
+    );
+    assert_eq!(charter.cards.len(), 22);
+}
+
+#[test]
+fn typing_into_purpose_and_vision_reaches_the_charter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Purpose");
+    type_into(&mut harness, "Purpose", "Help data people learn together.");
+    wait_for(&mut harness, "the purpose", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view.charter.purpose.text.as_str() == "Help data people learn together."
+        })
+    });
+    go_to(&mut harness, "Vision");
+    type_into(&mut harness, "Vision", "Every analyst has a peer.");
+    wait_for(&mut harness, "the vision", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view.charter.vision.statement.as_str() == "Every analyst has a peer."
+        })
+    });
+    go_to(&mut harness, "Overview");
+    shows(&harness, "Help data people learn together.");
+}
+
+#[test]
+fn a_card_is_added_moved_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Value map");
+    type_into(
+        &mut harness,
+        "New card (Members · short term)",
+        "Lunch and learn",
+    );
+    click(&mut harness, "Add card to Members · short term");
+    let has = |cell: Cell| {
+        move |vm: &ViewModel| {
+            vm.open.as_ref().is_some_and(|o| {
+                o.view
+                    .charter
+                    .cards
+                    .values()
+                    .any(|c| c.text.as_str() == "Lunch and learn" && c.cell == cell)
+            })
+        }
+    };
+    wait_for(&mut harness, "the new card", has(Cell::MembersShortTerm));
+    click(&mut harness, "Actions for Lunch and learn");
+    click(
+        &mut harness,
+        "Move Lunch and learn to Organisation · long term",
+    );
+    wait_for(
+        &mut harness,
+        "the moved card",
+        has(Cell::OrganisationLongTerm),
+    );
+    click(&mut harness, "Actions for Lunch and learn");
+    click(&mut harness, "Remove card Lunch and learn");
+    wait_for(&mut harness, "the card to go", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view
+                .charter
+                .cards
+                .values()
+                .all(|c| c.text.as_str() != "Lunch and learn")
+        })
+    });
+    assert!(harness.query_by_label("Lunch and learn").is_none());
+}
+
+#[test]
+fn an_objective_and_an_endorsed_contribution_are_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Objectives");
+    type_into(&mut harness, "New objective", "Run a data clinic");
+    click(&mut harness, "Add objective");
+    wait_for(&mut harness, "the objective", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view
+                .charter
+                .objectives
+                .values()
+                .any(|x| x.title.as_str() == "Run a data clinic")
+        })
+    });
+    shows(&harness, "Run a data clinic");
+
+    go_to(&mut harness, "Vision");
+    type_into(&mut harness, "New contribution", "A peer for every analyst");
+    click(&mut harness, "Add contribution");
+    wait_for(&mut harness, "the contribution", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view
+                .charter
+                .vision
+                .contributions
+                .values()
+                .any(|c| c.text.as_str() == "A peer for every analyst")
+        })
+    });
+    click(&mut harness, "Endorse: A peer for every analyst");
+    wait_for(&mut harness, "the endorsement", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view
+                .charter
+                .vision
+                .contributions
+                .values()
+                .any(|c| c.endorsements.contains_key("Ana"))
+        })
+    });
+}
+
+#[test]
+fn two_units_and_a_bridge_are_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Bridges");
+    for name in ["Sales", "Lisbon office"] {
+        type_into(&mut harness, "New unit", name);
+        click(&mut harness, "Add unit");
+        wait_for(&mut harness, name, |vm| {
+            vm.open.as_ref().is_some_and(|o| {
+                o.view
+                    .charter
+                    .units
+                    .values()
+                    .any(|u| u.name.as_str() == name)
+            })
+        });
+    }
+    click(&mut harness, "from");
+    harness.get_all_by_label("Sales").last().unwrap().click();
+    harness.step();
+    click(&mut harness, "to");
+    harness
+        .get_all_by_label("Lisbon office")
+        .last()
+        .unwrap()
+        .click();
+    harness.step();
+    type_into(&mut harness, "What flows across", "Forecasting tips");
+    click(&mut harness, "Add bridge");
+    wait_for(&mut harness, "the bridge", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.bridges.len() == 1)
+    });
+    let charter = charter(&harness);
+    let bridge = charter.bridges.values().next().unwrap();
+    assert_eq!(
+        (
+            charter.unit_name(&bridge.from),
+            charter.unit_name(&bridge.to)
+        ),
+        ("Sales", "Lisbon office")
+    );
+    assert!(charter.isolated_units().is_empty());
+}
+
+#[test]
+fn the_share_dialog_shows_a_ticket_that_parses_and_a_peers_edit_appears_on_the_next_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer_dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    click(&mut harness, "Share…");
+    click(&mut harness, "Make an invite");
+    wait_for(&mut harness, "the ticket", |vm| vm.ticket.is_some());
+    let shown = harness
+        .get_by_label("Invite ticket")
+        .value()
+        .expect("the ticket text");
+    let ticket: InviteTicket = shown.parse().expect("the shown ticket parses");
+    assert_eq!(ticket.access, AccessLevel::ReadWrite);
+
+    // A simulated peer joins with that ticket and edits the purpose.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let peer = runtime.block_on(async {
+        let library = guild_sync::Library::open(
+            DataDir::resolve(Some(peer_dir.path().to_path_buf())).unwrap(),
+            guild_sync::LibraryOptions::interactive(),
+        )
+        .await
+        .unwrap();
+        let peer = Node::start(library, loopback()).await.unwrap();
+        peer.join(&ticket, Duration::from_secs(20)).await.unwrap();
+        let op = Op::SetProse {
+            field: ProseField::Purpose,
+            text: "Written by a peer".into(),
+        };
+        peer.library().edit(&ticket.doc, &op).await.unwrap();
+        peer.sync(&ticket.doc, Duration::from_secs(10))
+            .await
+            .unwrap();
+        peer
+    });
+    // The worker merges it off the UI thread; the frame after it publishes shows it.
+    let start = Instant::now();
+    while harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .is_none_or(|o| o.view.charter.purpose.text.as_str() != "Written by a peer")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the peer's edit never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.step();
+    go_to(&mut harness, "Overview");
+    shows(&harness, "Written by a peer");
+    runtime.block_on(peer.shutdown()).unwrap();
+}

@@ -1,0 +1,110 @@
+//! What the window draws: a snapshot the worker publishes whole, so the UI
+//! takes it with one short lock per frame and never waits on the worker.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use guild_sync::CharterView;
+use guild_sync::StoreHealth;
+use guild_sync::net::node::SyncStatus;
+
+/// One charter in the library list.
+#[derive(Debug, Clone)]
+pub(crate) struct LibraryEntry {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) last_change: Option<i64>,
+    /// Labels of the other devices that have it.
+    pub(crate) others: Vec<String>,
+    pub(crate) status: Option<SyncStatus>,
+}
+
+/// Someone else looking at the open charter.
+#[derive(Debug, Clone)]
+pub(crate) struct Presence {
+    pub(crate) endpoint: String,
+    pub(crate) name: String,
+    pub(crate) color: [u8; 3],
+    pub(crate) section: String,
+    pub(crate) seen: Instant,
+}
+
+/// The open charter.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenCharter {
+    pub(crate) view: Arc<CharterView>,
+    pub(crate) status: Option<SyncStatus>,
+    pub(crate) presence: Vec<Presence>,
+}
+
+/// This person, as peers see them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Identity {
+    pub(crate) name: String,
+    pub(crate) color: [u8; 3],
+}
+
+/// A message shown in the corner until dismissed or expired.
+#[derive(Debug, Clone)]
+pub(crate) struct Toast {
+    pub(crate) id: u64,
+    pub(crate) text: String,
+    pub(crate) error: bool,
+    pub(crate) at: Instant,
+}
+
+/// How the worker is doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Opening the data dir and the network.
+    #[default]
+    Starting,
+    /// Ready.
+    Ready,
+    /// Could not start; the message says why.
+    Failed(String),
+}
+
+/// A join in progress.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum JoinState {
+    /// Nothing going on.
+    #[default]
+    Idle,
+    /// Connecting and fetching.
+    Joining,
+    /// Done: this charter arrived.
+    Joined(String),
+    /// Failed, with why.
+    Failed(String),
+}
+
+/// Everything the window draws.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ViewModel {
+    pub(crate) phase: Phase,
+    pub(crate) library: Arc<Vec<LibraryEntry>>,
+    pub(crate) open: Option<Arc<OpenCharter>>,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) endpoint: String,
+    pub(crate) lan: bool,
+    /// The last invite ticket made, for the share dialog.
+    pub(crate) ticket: Option<String>,
+    pub(crate) join: JoinState,
+    pub(crate) toasts: Vec<Toast>,
+    pub(crate) health: StoreHealth,
+}
+
+/// The published snapshot: the worker swaps it, the UI clones the `Arc`.
+#[derive(Clone, Default)]
+pub(crate) struct Shared(Arc<Mutex<Arc<ViewModel>>>);
+
+impl Shared {
+    pub(crate) fn get(&self) -> Arc<ViewModel> {
+        Arc::clone(&self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub(crate) fn set(&self, vm: ViewModel) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(vm);
+    }
+}

@@ -1,0 +1,566 @@
+//! The window's worker: a thread with its own tokio runtime that owns the
+//! library and the network node, applies the UI's commands, follows the
+//! open charter's changes and peers' presence, and publishes a fresh
+//! [`ViewModel`] after each. The UI thread never waits on any of it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use guild_model::{AccessLevel, to_html, to_json, to_markdown};
+use guild_sync::net::node::{NetOptions, Node};
+use guild_sync::{DataDir, Library, LibraryOptions};
+use tokio::sync::mpsc;
+
+use super::commands::{ExportFormat, UiCommand};
+use super::view_model::{
+    Identity, JoinState, LibraryEntry, OpenCharter, Phase, Presence, Shared, Toast, ViewModel,
+};
+
+/// What the window opens on.
+#[derive(Debug, Clone)]
+pub(crate) struct WindowConfig {
+    /// The data directory.
+    pub(crate) data_dir: DataDir,
+    /// How to reach peers.
+    pub(crate) net: NetOptions,
+    /// A charter to open straight away.
+    pub(crate) open: Option<String>,
+}
+
+/// The UI's end of the worker.
+pub(crate) struct WorkerHandle {
+    tx: mpsc::UnboundedSender<Message>,
+    shared: Shared,
+    thread: Option<JoinHandle<()>>,
+}
+
+enum Message {
+    Command(UiCommand),
+    Shutdown,
+}
+
+/// Results of work the worker runs in the background (joins take seconds).
+enum Done {
+    Joined(Result<String, String>),
+}
+
+impl WorkerHandle {
+    /// Starts the worker; `repaint` wakes the UI after each publish.
+    pub(crate) fn spawn(config: WindowConfig, repaint: impl Fn() + Send + Sync + 'static) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Shared::default();
+        let published = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("guild-worker".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        published.set(ViewModel {
+                            phase: Phase::Failed(format!("cannot start: {e}")),
+                            ..ViewModel::default()
+                        });
+                        repaint();
+                        return;
+                    }
+                };
+                runtime.block_on(run(config, rx, published, Arc::new(repaint)));
+            })
+            .ok();
+        Self { tx, shared, thread }
+    }
+
+    /// Sends a command; the worker applies it in order.
+    pub(crate) fn send(&self, command: UiCommand) {
+        let _ = self.tx.send(Message::Command(command));
+    }
+
+    /// The latest snapshot.
+    pub(crate) fn view(&self) -> Arc<ViewModel> {
+        self.shared.get()
+    }
+
+    /// Stops the worker, waiting (briefly) until everything is on disk.
+    pub(crate) fn shutdown(&mut self) {
+        let _ = self.tx.send(Message::Shutdown);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+type Repaint = Arc<dyn Fn() + Send + Sync>;
+
+struct Worker {
+    node: Arc<Node>,
+    data_dir: DataDir,
+    vm: ViewModel,
+    shared: Shared,
+    repaint: Repaint,
+    open: Option<String>,
+    section: &'static str,
+    presence: HashMap<String, Presence>,
+    next_toast: u64,
+    done_tx: mpsc::UnboundedSender<Done>,
+}
+
+async fn run(
+    config: WindowConfig,
+    mut rx: mpsc::UnboundedReceiver<Message>,
+    shared: Shared,
+    repaint: Repaint,
+) {
+    let identity = read_identity(&config.data_dir);
+    let mut net = config.net.clone();
+    if let Some(identity) = &identity {
+        net.label = Some(identity.name.clone());
+    }
+    let started = async {
+        let library = Library::open(config.data_dir.clone(), LibraryOptions::interactive()).await?;
+        anyhow::Ok(Node::start(library, net).await?)
+    }
+    .await;
+    let node = match started {
+        Ok(node) => Arc::new(node),
+        Err(e) => {
+            shared.set(ViewModel {
+                phase: Phase::Failed(crate::one_line(&e)),
+                ..ViewModel::default()
+            });
+            repaint();
+            // Stay until the window closes, so it can show why.
+            while let Some(Message::Command(_)) = rx.recv().await {}
+            return;
+        }
+    };
+    let control = crate::cli::control_listen(Arc::clone(&node), &config.data_dir);
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let mut worker = Worker {
+        vm: ViewModel {
+            phase: Phase::Ready,
+            identity,
+            endpoint: node.library().endpoint_id(),
+            lan: node.lan(),
+            ..ViewModel::default()
+        },
+        node,
+        data_dir: config.data_dir.clone(),
+        shared,
+        repaint,
+        open: None,
+        section: "overview",
+        presence: HashMap::new(),
+        next_toast: 0,
+        done_tx,
+    };
+    if let Err(e) = &control {
+        worker.toast(
+            format!("other guild commands cannot reach this window: {e}"),
+            true,
+        );
+    }
+    for doc in worker.node.library().document_ids().unwrap_or_default() {
+        let _ = worker.node.connect_peers(&doc).await;
+    }
+    worker.refresh_library().await;
+    let mut changes: Option<mpsc::UnboundedReceiver<()>> = None;
+    let mut ephemera: Option<mpsc::UnboundedReceiver<Vec<u8>>> = None;
+    if let Some(doc) = config.open {
+        (changes, ephemera) = worker.open(&doc).await;
+    }
+    worker.publish();
+
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks: u64 = 0;
+    loop {
+        tokio::select! {
+            message = rx.recv() => match message {
+                Some(Message::Command(UiCommand::Open(doc))) => {
+                    (changes, ephemera) = worker.open(&doc).await;
+                }
+                Some(Message::Command(UiCommand::Close)) => {
+                    worker.open = None;
+                    worker.vm.open = None;
+                    (changes, ephemera) = (None, None);
+                    worker.refresh_library().await;
+                }
+                Some(Message::Command(UiCommand::Create { title, blank })) => {
+                    match worker.node.library().create(&title, !blank).await {
+                        Ok(doc) => {
+                            (changes, ephemera) = worker.open(&doc).await;
+                            worker.refresh_library().await;
+                        }
+                        Err(e) => worker.toast(format!("could not create the charter: {e}"), true),
+                    }
+                }
+                Some(Message::Command(command)) => {
+                    let reopen = worker.handle(command).await;
+                    if let Some(doc) = reopen {
+                        (changes, ephemera) = worker.open(&doc).await;
+                    }
+                }
+                Some(Message::Shutdown) | None => break,
+            },
+            Some(()) = recv(&mut changes) => {
+                // Coalesce a burst of remote changes into one refresh.
+                if let Some(rx) = changes.as_mut() {
+                    while rx.try_recv().is_ok() {}
+                }
+                worker.refresh_open().await;
+            }
+            Some(message) = recv(&mut ephemera) => worker.presence_message(&message),
+            Some(done) = done_rx.recv() => {
+                if let Some(doc) = worker.finished(done).await {
+                    (changes, ephemera) = worker.open(&doc).await;
+                }
+            }
+            _ = tick.tick() => {
+                ticks += 1;
+                worker.tick(ticks).await;
+            }
+        }
+        worker.publish();
+    }
+    if let Ok(control) = control {
+        control.stop();
+    }
+    if let Err(e) = worker.node.shutdown().await {
+        tracing::error!(error = %e, "shutting down");
+    }
+}
+
+async fn recv<T>(rx: &mut Option<mpsc::UnboundedReceiver<T>>) -> Option<T> {
+    match rx.as_mut() {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Worker {
+    fn publish(&mut self) {
+        self.vm.health = self.node.library().health();
+        self.shared.set(self.vm.clone());
+        (self.repaint)();
+    }
+
+    fn toast(&mut self, text: String, error: bool) {
+        self.next_toast += 1;
+        self.vm.toasts.push(Toast {
+            id: self.next_toast,
+            text,
+            error,
+            at: Instant::now(),
+        });
+    }
+
+    async fn open(
+        &mut self,
+        doc: &str,
+    ) -> (
+        Option<mpsc::UnboundedReceiver<()>>,
+        Option<mpsc::UnboundedReceiver<Vec<u8>>>,
+    ) {
+        let library = self.node.library();
+        let doc = match library.resolve(doc) {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.toast(e.to_string(), true);
+                return (None, None);
+            }
+        };
+        let changes = library.changes(&doc).await.ok();
+        let ephemera = library.ephemera(&doc).await.ok();
+        self.open = Some(doc.clone());
+        self.presence.clear();
+        self.refresh_open().await;
+        let _ = self.node.connect_peers(&doc).await;
+        self.broadcast_presence().await;
+        (changes, ephemera)
+    }
+
+    async fn refresh_open(&mut self) {
+        let Some(doc) = self.open.clone() else { return };
+        match self.node.library().view(&doc).await {
+            Ok(view) => {
+                let status = self.node.status(&doc).await.ok();
+                self.vm.open = Some(Arc::new(OpenCharter {
+                    view: Arc::new(view),
+                    status,
+                    presence: self.presence_list(),
+                }));
+            }
+            Err(e) => {
+                self.toast(format!("cannot show the charter: {e}"), true);
+                self.open = None;
+                self.vm.open = None;
+            }
+        }
+    }
+
+    fn presence_list(&self) -> Vec<Presence> {
+        let mut list: Vec<Presence> = self.presence.values().cloned().collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    async fn refresh_library(&mut self) {
+        let library = self.node.library();
+        let me = library.endpoint_id();
+        let mut entries = Vec::new();
+        for id in library.document_ids().unwrap_or_default() {
+            let Ok(summary) = library.summary(&id).await else {
+                continue;
+            };
+            let others = library
+                .access(&id)
+                .await
+                .map(|a| {
+                    a.devices
+                        .iter()
+                        .filter(|(e, _)| **e != me && a.level_of(e).is_some())
+                        .map(|(_, d)| d.label.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let status = self.node.status(&id).await.ok();
+            entries.push(LibraryEntry {
+                id,
+                title: summary.title,
+                last_change: summary.last_change,
+                others,
+                status,
+            });
+        }
+        entries.sort_by(|a, b| {
+            b.last_change
+                .cmp(&a.last_change)
+                .then_with(|| a.title.cmp(&b.title))
+        });
+        self.vm.library = Arc::new(entries);
+    }
+
+    /// Applies a command; returns a charter to open, if any.
+    async fn handle(&mut self, command: UiCommand) -> Option<String> {
+        let library = self.node.library();
+        match command {
+            UiCommand::Edit { doc, ops, base } => {
+                if let Err(e) = library.edit_batch(&doc, &ops, base.as_deref()).await {
+                    self.toast(format!("not saved: {e}"), true);
+                }
+                self.refresh_open().await;
+            }
+            UiCommand::Share { doc, access } => match self.node.share(&doc, access).await {
+                Ok(ticket) => self.vm.ticket = Some(ticket.to_string()),
+                Err(e) => self.toast(format!("could not make an invite: {e}"), true),
+            },
+            UiCommand::Join { ticket } => {
+                self.vm.join = JoinState::Joining;
+                let node = Arc::clone(&self.node);
+                let done = self.done_tx.clone();
+                tokio::spawn(async move {
+                    let result = match ticket.parse() {
+                        Ok(ticket) => node
+                            .join(&ticket, Duration::from_mins(1))
+                            .await
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("{e}")),
+                    };
+                    let _ = done.send(Done::Joined(result));
+                });
+            }
+            UiCommand::Import { path } => match std::fs::read(&path) {
+                Ok(bytes) => match library.import(&bytes).await {
+                    Ok(doc) => {
+                        self.refresh_library().await;
+                        return Some(doc);
+                    }
+                    Err(e) => self.toast(format!("cannot import {}: {e}", path.display()), true),
+                },
+                Err(e) => self.toast(format!("cannot read {}: {e}", path.display()), true),
+            },
+            UiCommand::Export { doc, format, path } => match self.export(&doc, format, &path).await
+            {
+                Ok(()) => self.toast(format!("Exported to {}", path.display()), false),
+                Err(e) => self.toast(format!("cannot export: {e}"), true),
+            },
+            UiCommand::RemoveLocal { doc } => {
+                match library.remove_local(&doc).await {
+                    Ok(()) => self.toast(
+                        "Removed from this device. Other copies are untouched.".into(),
+                        false,
+                    ),
+                    Err(e) => self.toast(format!("cannot remove it: {e}"), true),
+                }
+                if self.open.as_deref() == Some(doc.as_str()) {
+                    self.open = None;
+                    self.vm.open = None;
+                }
+                self.refresh_library().await;
+            }
+            UiCommand::HostWorkshop => match self.node.enable_lan() {
+                Ok(()) => self.vm.lan = true,
+                Err(e) => self.toast(e.to_string(), true),
+            },
+            UiCommand::SetIdentity { name, color } => {
+                let identity = Identity { name, color };
+                if let Err(e) = write_identity(&self.data_dir, &identity) {
+                    self.toast(format!("cannot save your name: {e}"), true);
+                }
+                self.vm.identity = Some(identity);
+                self.broadcast_presence().await;
+            }
+            UiCommand::Presence { section } => {
+                self.section = section;
+                self.broadcast_presence().await;
+            }
+            UiCommand::Dismiss(id) => self.vm.toasts.retain(|t| t.id != id),
+            UiCommand::Open(_) | UiCommand::Close | UiCommand::Create { .. } => {}
+        }
+        None
+    }
+
+    async fn export(&self, doc: &str, format: ExportFormat, path: &PathBuf) -> anyhow::Result<()> {
+        let library = self.node.library();
+        let bytes = match format {
+            ExportFormat::Automerge => library.document(doc).await?.save(),
+            ExportFormat::Markdown => to_markdown(&library.charter(doc).await?).into_bytes(),
+            ExportFormat::Html => to_html(&library.charter(doc).await?).into_bytes(),
+            ExportFormat::Json => to_json(&library.charter(doc).await?).into_bytes(),
+        };
+        std::fs::write(path, bytes)?;
+        Ok(())
+    }
+
+    async fn finished(&mut self, done: Done) -> Option<String> {
+        match done {
+            Done::Joined(Ok(doc)) => {
+                self.vm.join = JoinState::Joined(doc.clone());
+                self.refresh_library().await;
+                Some(doc)
+            }
+            Done::Joined(Err(e)) => {
+                self.vm.join = JoinState::Failed(e);
+                None
+            }
+        }
+    }
+
+    async fn broadcast_presence(&mut self) {
+        let (Some(doc), Some(identity)) = (self.open.clone(), self.vm.identity.clone()) else {
+            return;
+        };
+        let message = serde_json::json!({
+            "guild_presence": 1,
+            "endpoint": self.vm.endpoint,
+            "name": identity.name,
+            "color": identity.color,
+            "section": self.section,
+        });
+        let _ = self
+            .node
+            .library()
+            .broadcast(&doc, message.to_string().into_bytes())
+            .await;
+    }
+
+    fn presence_message(&mut self, bytes: &[u8]) {
+        // Peers' bytes: anything malformed is ignored.
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            return;
+        };
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(|s| s.chars().take(64).collect::<String>())
+        };
+        let (Some(endpoint), Some(name), Some(section)) =
+            (text("endpoint"), text("name"), text("section"))
+        else {
+            return;
+        };
+        let color = value
+            .get("color")
+            .and_then(|c| serde_json::from_value::<[u8; 3]>(c.clone()).ok())
+            .unwrap_or([120, 120, 120]);
+        if endpoint == self.vm.endpoint {
+            return;
+        }
+        self.presence.insert(
+            endpoint.clone(),
+            Presence {
+                endpoint,
+                name,
+                color,
+                section,
+                seen: Instant::now(),
+            },
+        );
+        if let Some(open) = &self.vm.open {
+            let mut updated = (**open).clone();
+            updated.presence = self.presence_list();
+            self.vm.open = Some(Arc::new(updated));
+        }
+    }
+
+    async fn tick(&mut self, ticks: u64) {
+        let now = Instant::now();
+        self.vm.toasts.retain(|t| {
+            now.duration_since(t.at) < Duration::from_secs(if t.error { 20 } else { 6 })
+        });
+        self.presence
+            .retain(|_, p| now.duration_since(p.seen) < Duration::from_secs(8));
+        if ticks.is_multiple_of(3) {
+            self.broadcast_presence().await;
+        }
+        if let Some(doc) = self.open.clone()
+            && let Some(open) = &self.vm.open
+        {
+            let mut updated = (**open).clone();
+            updated.status = self.node.status(&doc).await.ok();
+            updated.presence = self.presence_list();
+            self.vm.open = Some(Arc::new(updated));
+        }
+        if ticks.is_multiple_of(5) && self.open.is_none() {
+            self.refresh_library().await;
+        }
+    }
+}
+
+/// Access level chosen in the share dialog.
+pub(crate) fn access_of(read_only: bool) -> AccessLevel {
+    if read_only {
+        AccessLevel::ReadOnly
+    } else {
+        AccessLevel::ReadWrite
+    }
+}
+
+fn profile_path(data_dir: &DataDir) -> PathBuf {
+    data_dir.root().join("profile.json")
+}
+
+fn read_identity(data_dir: &DataDir) -> Option<Identity> {
+    let bytes = std::fs::read(profile_path(data_dir)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn write_identity(data_dir: &DataDir, identity: &Identity) -> std::io::Result<()> {
+    let path = profile_path(data_dir);
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(identity)?)?;
+    std::fs::rename(tmp, path)
+}
