@@ -9,9 +9,10 @@ use super::worker::{WindowConfig, WorkerHandle};
 use super::{dialogs, library_view, sections, shell};
 
 /// What the window remembers between runs (window size is eframe's own).
+/// The open charter is remembered per data directory.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Persisted {
-    open: Option<String>,
+    open: std::collections::BTreeMap<String, String>,
     section: Option<Section>,
 }
 
@@ -21,6 +22,8 @@ const STORAGE_KEY: &str = "guild";
 pub(crate) struct GuildApp {
     worker: WorkerHandle,
     state: UiState,
+    data_dir: String,
+    remembered: std::collections::BTreeMap<String, String>,
 }
 
 impl GuildApp {
@@ -31,8 +34,9 @@ impl GuildApp {
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        let data_dir = config.data_dir.root().display().to_string();
         if config.open.is_none() {
-            config.open = persisted.open;
+            config.open = persisted.open.get(&data_dir).cloned();
         }
         let ctx = cc.egui_ctx.clone();
         let worker = WorkerHandle::spawn(config, move || ctx.request_repaint());
@@ -40,7 +44,12 @@ impl GuildApp {
             section: persisted.section,
             ..UiState::default()
         };
-        Self { worker, state }
+        Self {
+            worker,
+            state,
+            data_dir,
+            remembered: persisted.open,
+        }
     }
 }
 
@@ -66,6 +75,11 @@ impl eframe::App for GuildApp {
         shell::status_bar(ui, &vm);
         match &vm.open {
             Some(open) => {
+                // A charter opens on its overview.
+                if self.state.shown_doc.as_deref() != Some(open.view.id.as_str()) {
+                    self.state.shown_doc = Some(open.view.id.clone());
+                    self.state.section = Some(Section::Overview);
+                }
                 let section = *self.state.section.get_or_insert(Section::Overview);
                 if self.state.presence_sent != Some(section) {
                     self.state.presence_sent = Some(section);
@@ -94,8 +108,12 @@ impl eframe::App for GuildApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         let vm = self.worker.view();
+        match &vm.open {
+            Some(open) => self.remembered.insert(self.data_dir.clone(), open.view.id.clone()),
+            None => self.remembered.remove(&self.data_dir),
+        };
         let persisted = Persisted {
-            open: vm.open.as_ref().map(|o| o.view.id.clone()),
+            open: self.remembered.clone(),
             section: self.state.section,
         };
         eframe::set_value(storage, STORAGE_KEY, &persisted);

@@ -88,6 +88,8 @@ pub(crate) enum Dialog {
 #[derive(Default)]
 pub(crate) struct UiState {
     pub(crate) section: Option<Section>,
+    /// The charter the section belongs to.
+    pub(crate) shown_doc: Option<String>,
     pub(crate) dialog: Dialog,
     pub(crate) prose: ProseEditors,
     /// Drafts of small inputs, by a key naming the input.

@@ -179,7 +179,10 @@ async fn run(
     let mut changes: Option<mpsc::UnboundedReceiver<()>> = None;
     let mut ephemera: Option<mpsc::UnboundedReceiver<Vec<u8>>> = None;
     if let Some(doc) = config.open {
-        (changes, ephemera) = worker.open(&doc).await;
+        // A charter remembered from last time may have been removed since.
+        if worker.node.library().resolve(&doc).is_ok() {
+            (changes, ephemera) = worker.open(&doc).await;
+        }
     }
     worker.publish();
 

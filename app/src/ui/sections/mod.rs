@@ -88,26 +88,24 @@ pub(crate) fn button(
 
 /// A labelled one-line input with an add button; returns the text when the
 /// person adds it (button or Enter), and clears the input.
-pub(crate) fn add_row(
-    ui: &mut egui::Ui,
-    state: &mut UiState,
-    key: &str,
-    input_label: &str,
-    button_label: &str,
-) -> Option<String> {
+pub(crate) fn add_row(ui: &mut egui::Ui, state: &mut UiState, key: &str, input_label: &str, button_label: &str) -> Option<String> {
     let mut added = None;
-    ui.horizontal(|ui| {
+    let mut row = |ui: &mut egui::Ui, width: f32| {
         let label = ui.label(input_label);
         let draft = state.draft(key);
-        let input = ui
-            .add(egui::TextEdit::singleline(draft).desired_width(320.0))
-            .labelled_by(label.id);
+        let input = ui.add(egui::TextEdit::singleline(draft).desired_width(width)).labelled_by(label.id);
         let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let clicked = button(ui, "Add", button_label).clicked();
         if (enter || clicked) && !draft.trim().is_empty() {
             added = Some(std::mem::take(draft).trim().to_owned());
         }
-    });
+    };
+    // In a narrow column (the inquiry's phases) stack label, input and button.
+    if ui.available_width() < 360.0 {
+        ui.vertical(|ui| row(ui, ui.available_width()));
+    } else {
+        ui.horizontal(|ui| row(ui, 320.0));
+    }
     added
 }
 

@@ -17,7 +17,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         "Short- and long-term value to the organisation and to members. Drag cards between cells.",
     );
     ui.add_space(6.0);
-    let cell_width = ((ui.available_width() - 150.0) / 2.0).max(240.0);
+    let cell_width = ((ui.available_width() - 200.0) / 2.0).max(240.0);
     egui::Grid::new("value_map")
         .num_columns(3)
         .spacing([12.0, 12.0])
@@ -40,7 +40,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                     ui.vertical(|ui| {
                         ui.set_width(cell_width);
                         ui.set_max_width(cell_width);
-                        show_cell(ui, ctx, cell);
+                        show_cell(ui, ctx, cell, cell_width);
                     });
                 }
                 ui.end_row();
@@ -48,7 +48,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         });
 }
 
-fn show_cell(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, cell: Cell) {
+fn show_cell(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, cell: Cell, width: f32) {
     let read_only = ctx.read_only();
     let charter = &ctx.open.view.charter;
     let cards: Vec<(String, String, usize)> = charter
@@ -77,6 +77,8 @@ fn show_cell(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, cell: Cell) {
                     );
                 }
                 ui.vertical(|ui| {
+                    // Leave room for the drag handle and the actions button.
+                    ui.set_max_width(width - 70.0);
                     if let Some(new) = inline_text(
                         ui,
                         ctx.state,
