@@ -1,6 +1,8 @@
 //! Shared helpers for Guild's cross-crate tests (crashes, many peers,
 //! hostile peers) and the helper binaries they drive.
 
+pub mod trace;
+
 use std::path::Path;
 
 use guild_sync::{DataDir, Library, LibraryError, LibraryOptions};

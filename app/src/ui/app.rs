@@ -109,7 +109,9 @@ impl eframe::App for GuildApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         let vm = self.worker.view();
         match &vm.open {
-            Some(open) => self.remembered.insert(self.data_dir.clone(), open.view.id.clone()),
+            Some(open) => self
+                .remembered
+                .insert(self.data_dir.clone(), open.view.id.clone()),
             None => self.remembered.remove(&self.data_dir),
         };
         let persisted = Persisted {
@@ -129,5 +131,11 @@ impl GuildApp {
     #[cfg(test)]
     pub(crate) fn view(&self) -> Arc<ViewModel> {
         self.worker.view()
+    }
+
+    /// Sends a command to the worker as the UI would (for tests).
+    #[cfg(test)]
+    pub(crate) fn command(&self, command: UiCommand) {
+        self.worker.send(command);
     }
 }

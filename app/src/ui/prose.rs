@@ -103,12 +103,16 @@ impl ProseEditors {
         if !waiting {
             editor.sent_from = None;
         }
-        if !editor.dirty && !waiting && (editor.synced != snapshot || editor.base != *heads) {
-            if editor.buffer != snapshot {
-                shift_caret(ui.ctx(), id, &editor.buffer, snapshot);
-                snapshot.clone_into(&mut editor.buffer);
+        // Only a new version of the document can change the text: compare
+        // heads every frame, and the (possibly long) text only then.
+        if !editor.dirty && !waiting && editor.base != *heads {
+            if editor.synced != snapshot {
+                if editor.buffer != snapshot {
+                    shift_caret(ui.ctx(), id, &editor.buffer, snapshot);
+                    snapshot.clone_into(&mut editor.buffer);
+                }
+                snapshot.clone_into(&mut editor.synced);
             }
-            snapshot.clone_into(&mut editor.synced);
             editor.base.clone_from(heads);
         }
 

@@ -26,6 +26,10 @@ fn loopback() -> NetOptions {
 }
 
 fn harness(dir: &Path, named: bool) -> Harness<'static, GuildApp> {
+    harness_on(dir, named, None)
+}
+
+fn harness_on(dir: &Path, named: bool, open: Option<String>) -> Harness<'static, GuildApp> {
     if named {
         std::fs::write(
             dir.join("profile.json"),
@@ -36,7 +40,7 @@ fn harness(dir: &Path, named: bool) -> Harness<'static, GuildApp> {
     let config = WindowConfig {
         data_dir: DataDir::resolve(Some(dir.to_path_buf())).unwrap(),
         net: loopback(),
-        open: None,
+        open,
     };
     Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
@@ -391,4 +395,114 @@ fn the_share_dialog_shows_a_ticket_that_parses_and_a_peers_edit_appears_on_the_n
     go_to(&mut harness, "Overview");
     shows(&harness, "Written by a peer");
     runtime.block_on(peer.shutdown()).unwrap();
+}
+
+/// Frame times of `frames` steps, sorted, in microseconds.
+fn frame_times(harness: &mut Harness<'_, GuildApp>, frames: usize) -> Vec<u128> {
+    let mut times: Vec<u128> = (0..frames)
+        .map(|_| {
+            let start = Instant::now();
+            harness.step();
+            start.elapsed().as_micros()
+        })
+        .collect();
+    times.sort_unstable();
+    times
+}
+
+#[test]
+fn a_trace_sized_charter_opens_and_stays_responsive() {
+    let trace = match guild_tests::trace::load_trace() {
+        Ok(trace) => trace,
+        Err(why) => {
+            eprintln!("skipped: the editing trace is not available ({why})");
+            return;
+        }
+    };
+    let doc = guild_tests::trace::trace_charter(&trace, usize::MAX, 50).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let id = runtime.block_on(async {
+        let library = guild_sync::Library::open(
+            DataDir::resolve(Some(dir.path().to_path_buf())).unwrap(),
+            guild_sync::LibraryOptions::one_shot(),
+        )
+        .await
+        .unwrap();
+        let id = library.import(&doc.save()).await.unwrap();
+        library.close().await.unwrap();
+        id
+    });
+    let mut harness = harness_on(dir.path(), true, Some(id.clone()));
+    wait_for(&mut harness, "the trace-sized charter", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.text.as_str() == trace.end)
+    });
+    let overview = frame_times(&mut harness, 40);
+    go_to(&mut harness, "Purpose");
+    let idle = frame_times(&mut harness, 40);
+    // A local keystroke at the start of the 104,852-character purpose.
+    text_input(&harness, "Purpose").focus();
+    harness.step();
+    text_input(&harness, "Purpose").type_text("¶");
+    let keystroke = frame_times(&mut harness, 1);
+    wait_for(&mut harness, "the keystroke to be saved", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view.charter.purpose.text.as_str().chars().count() == trace.end.chars().count() + 1
+        })
+    });
+    // A remote edit: the worker merges and publishes; the next frame shows it.
+    let before = harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .heads
+        .clone();
+    harness.state().command(super::commands::UiCommand::Edit {
+        doc: id.clone(),
+        ops: vec![Op::SpliceProse {
+            field: ProseField::Purpose,
+            pos: 10,
+            delete: 0,
+            insert: "[remote]".into(),
+        }],
+        base: None,
+    });
+    let start = Instant::now();
+    while harness.state().view().open.as_ref().unwrap().view.heads == before {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the edit never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let merged_after = start.elapsed();
+    let remote = frame_times(&mut harness, 1);
+    assert!(
+        text_input(&harness, "Purpose")
+            .value()
+            .unwrap_or_default()
+            .contains("[remote]"),
+        "the edit shows on the next frame"
+    );
+    let p = |v: &[u128], percent: usize| v[(v.len() - 1) * percent / 100];
+    eprintln!(
+        "trace-sized charter ({} chars, {} changes), frame times in µs (debug build of guild-app):\n  overview idle p50 {} p99 {}\n  purpose idle p50 {} p99 {}\n  after a local keystroke {}\n  after a remote edit {} (worker merged and published it {:.1} ms after it was sent)",
+        trace.end.chars().count(),
+        harness.state().view().open.as_ref().unwrap().view.changes,
+        p(&overview, 50),
+        p(&overview, 99),
+        p(&idle, 50),
+        p(&idle, 99),
+        keystroke[0],
+        remote[0],
+        merged_after.as_secs_f64() * 1000.0,
+    );
 }

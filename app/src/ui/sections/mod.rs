@@ -88,12 +88,20 @@ pub(crate) fn button(
 
 /// A labelled one-line input with an add button; returns the text when the
 /// person adds it (button or Enter), and clears the input.
-pub(crate) fn add_row(ui: &mut egui::Ui, state: &mut UiState, key: &str, input_label: &str, button_label: &str) -> Option<String> {
+pub(crate) fn add_row(
+    ui: &mut egui::Ui,
+    state: &mut UiState,
+    key: &str,
+    input_label: &str,
+    button_label: &str,
+) -> Option<String> {
     let mut added = None;
     let mut row = |ui: &mut egui::Ui, width: f32| {
         let label = ui.label(input_label);
         let draft = state.draft(key);
-        let input = ui.add(egui::TextEdit::singleline(draft).desired_width(width)).labelled_by(label.id);
+        let input = ui
+            .add(egui::TextEdit::singleline(draft).desired_width(width))
+            .labelled_by(label.id);
         let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let clicked = button(ui, "Add", button_label).clicked();
         if (enter || clicked) && !draft.trim().is_empty() {
