@@ -36,6 +36,21 @@ struct ProseEditor {
     sent_from: Option<Vec<ChangeHash>>,
 }
 
+impl ProseEditor {
+    /// An editor showing `text` of `doc` as of `heads`, nothing typed yet.
+    fn new(doc: &str, text: &str, heads: &[ChangeHash]) -> Self {
+        Self {
+            doc: doc.to_owned(),
+            buffer: text.to_owned(),
+            synced: text.to_owned(),
+            base: heads.to_vec(),
+            dirty: false,
+            last_typed: Instant::now(),
+            sent_from: None,
+        }
+    }
+}
+
 /// The editors of the open charter's prose fields.
 #[derive(Default)]
 pub(crate) struct ProseEditors(HashMap<ProseField, ProseEditor>);
@@ -78,25 +93,12 @@ impl ProseEditors {
         let doc = &open.view.id;
         let snapshot = field_text(open, field);
         let heads = &open.view.heads;
-        let editor = self.0.entry(field).or_insert_with(|| ProseEditor {
-            doc: doc.clone(),
-            buffer: snapshot.to_owned(),
-            synced: snapshot.to_owned(),
-            base: heads.clone(),
-            dirty: false,
-            last_typed: Instant::now(),
-            sent_from: None,
-        });
+        let editor = self
+            .0
+            .entry(field)
+            .or_insert_with(|| ProseEditor::new(doc, snapshot, heads));
         if editor.doc != *doc {
-            *editor = ProseEditor {
-                doc: doc.clone(),
-                buffer: snapshot.to_owned(),
-                synced: snapshot.to_owned(),
-                base: heads.clone(),
-                dirty: false,
-                last_typed: Instant::now(),
-                sent_from: None,
-            };
+            *editor = ProseEditor::new(doc, snapshot, heads);
         }
         let id = ui.make_persistent_id(("prose", field.name()));
         let waiting = editor.sent_from.as_ref().is_some_and(|sent| sent == heads);
