@@ -1,7 +1,8 @@
 //! Edits one charter continuously, at typing speed, until killed.
 //!
-//! Usage: `edit_writer DATA_DIR DOC_ID`. After each edit is durable it
-//! prints `durable <card id> <purpose length>`; the crash test kills it with
+//! Usage: `edit_writer DATA_DIR DOC_ID [TAG]`. Each step adds a card and
+//! rewrites the purpose as `<TAG>0 <TAG>1 …`; once both are durable it
+//! prints `durable <card id> <purpose length>`. The crash test kills it with
 //! SIGKILL at a random moment and checks that everything it printed
 //! survived.
 
@@ -36,8 +37,8 @@ fn main() -> Result<()> {
                     },
                 )
                 .await?;
-            purpose += &i.to_string();
-            purpose.push(' ');
+            // Tagged with the run so a reader can tell whose text survived.
+            purpose += &format!("{tag}{i} ");
             library
                 .edit(
                     &doc,
