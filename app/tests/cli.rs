@@ -326,3 +326,162 @@ fn is_root() -> bool {
             .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
     })
 }
+
+#[test]
+fn on_a_full_disk_an_edit_says_not_saved_and_loses_nothing_saved() {
+    let disk = match guild_tests::disk::TinyDisk::mount("8m") {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let data = disk.path();
+    let id = new_charter(data);
+    ok(
+        data,
+        &["set", &id, "purpose", "Saved before the disk filled."],
+    );
+    disk.fill();
+    let err = fails(data, &["set", &id, "purpose", "Lost to a full disk."]);
+    assert!(err.contains("not saved"), "{err}");
+    assert!(err.contains("No space left"), "{err}");
+    disk.free();
+    let shown = ok(data, &["show", &id]);
+    assert!(shown.contains("Saved before the disk filled."), "{shown}");
+    ok(data, &["set", &id, "purpose", "Saved once space returned."]);
+    assert!(ok(data, &["show", &id]).contains("Saved once space returned."));
+}
+
+#[test]
+fn a_user_reads_the_history_shows_an_old_version_diffs_restores_and_merges_a_copy() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let id = new_charter(data);
+    ok(data, &["set", &id, "purpose", "Ratified purpose."]);
+    ok(data, &["set", &id, "purpose", "A later draft."]);
+
+    let history = ok(data, &["history", &id]);
+    let lines: Vec<&str> = history.lines().collect();
+    assert!(
+        lines[0].contains("Edit purpose") && lines[0].contains("[purpose]"),
+        "{history}"
+    );
+    let ratified = &lines[1][..12];
+    let shown = ok(data, &["show", &id, "--at", ratified]);
+    assert!(shown.contains("Ratified purpose."), "{shown}");
+    assert!(!shown.contains("A later draft."));
+
+    let diff = ok(data, &["diff", &id, ratified]);
+    assert_eq!(
+        diff.trim(),
+        "~ purpose.text  \"Ratified purpose.\" → \"A later draft.\""
+    );
+    let err = fails(data, &["show", &id, "--at", "ffffffff"]);
+    assert!(err.contains("no version `ffffffff`"), "{err}");
+
+    ok(
+        data,
+        &["milestone", &id, "Ratified by sponsor", "--at", ratified],
+    );
+    let named = ok(data, &["show", &id, "--at", "ratified by sponsor"]);
+    assert!(named.contains("Ratified purpose."), "{named}");
+    assert!(ok(data, &["history", &id]).contains("◆ Ratified by sponsor"));
+
+    ok(data, &["restore", &id, "Ratified by sponsor"]);
+    assert!(ok(data, &["show", &id]).contains("Ratified purpose."));
+    assert!(ok(data, &["history", &id, "--limit", "1"]).contains("Restore version"));
+
+    let copy = ok(data, &["fork", &id]).trim().to_owned();
+    ok(data, &["set", &copy, "vision", "Every analyst has a peer."]);
+    ok(data, &["set", &copy, "pitch", "Not ready."]);
+    let offered = ok(data, &["merge", &copy, &id, "--dry-run"]);
+    assert!(
+        offered.contains("vision.statement") && offered.contains("pitch.text"),
+        "{offered}"
+    );
+    ok(data, &["merge", &copy, &id, "--only", "vision.statement"]);
+    let merged = ok(data, &["show", &id]);
+    assert!(merged.contains("Every analyst has a peer."), "{merged}");
+    assert!(
+        !merged.contains("Not ready."),
+        "only the chosen field: {merged}"
+    );
+}
+
+#[test]
+fn the_automerge_export_loads_in_the_javascript_implementation() {
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/js");
+    if !js.join("node_modules/@automerge/automerge").exists() {
+        eprintln!("skipped: run `npm ci` in tests/js (CI does) to get @automerge/automerge");
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let id = new_charter(data);
+    ok(
+        data,
+        &["set", &id, "purpose", "Read by another implementation."],
+    );
+    ok(
+        data,
+        &[
+            "card",
+            "add",
+            &id,
+            "--cell",
+            "members_long_term",
+            "A career path",
+        ],
+    );
+    let file = data.join("charter.automerge");
+    ok(
+        data,
+        &[
+            "export",
+            &id,
+            "--format",
+            "automerge",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    let node = match Command::new("node")
+        .arg(js.join("read_charter.mjs"))
+        .arg(&file)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipped: cannot run node: {e}");
+            return;
+        }
+    };
+    assert!(
+        node.status.success(),
+        "the JS reader failed: {}",
+        String::from_utf8_lossy(&node.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&node.stdout).unwrap();
+    let ours: serde_json::Value =
+        serde_json::from_str(&ok(data, &["show", &id, "--json"])).unwrap();
+    assert_eq!(read["title"], ours["meta"]["title"]);
+    assert_eq!(read["purpose"], "Read by another implementation.");
+    assert_eq!(read["schema_version"], ours["schema_version"]);
+    let cards = ours["cards"].as_object().unwrap();
+    for cell in [
+        "organisation_short_term",
+        "organisation_long_term",
+        "members_short_term",
+        "members_long_term",
+    ] {
+        let count = cards.values().filter(|c| c["cell"] == cell).count();
+        assert_eq!(read["cells"][cell], count, "cards in {cell}");
+    }
+    let history = ok(data, &["history", &id, "--limit", "100000"]);
+    assert_eq!(
+        read["changes"],
+        history.lines().count(),
+        "the full history came along"
+    );
+}

@@ -52,6 +52,21 @@ pub struct Charter {
     pub members: BTreeMap<String, Member>,
     /// Which devices may sync this charter, and the open invites.
     pub access: Access,
+    /// Named versions ("ratified by sponsor, 2026-12-01"), keyed by name.
+    /// Absent from charters written before milestones existed.
+    #[autosurgeon(missing = "Default::default")]
+    pub milestones: BTreeMap<String, Milestone>,
+}
+
+/// A named version of the charter.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Milestone {
+    /// The version's heads: change hashes, hex, space-separated.
+    pub heads: String,
+    /// When it was named (unix seconds).
+    pub at: i64,
+    /// Who named it.
+    pub by: String,
 }
 
 /// Title and the charter-template fields.

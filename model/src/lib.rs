@@ -4,8 +4,9 @@
 //! with autosurgeon), the typed edit operations that change it ([`Op`],
 //! applied with [`apply`], one Automerge change each), the invariants that
 //! must hold after any merge ([`check_invariants`], [`repair`]), schema
-//! migrations ([`migrate`]), scalar conflicts ([`scalar_conflicts`]) and
-//! renderings (Markdown, HTML, JSON).
+//! migrations ([`migrate`]), scalar conflicts ([`scalar_conflicts`]), the
+//! history and old versions ([`history`], [`charter_at`], [`diff_charters`],
+//! [`restore_version`]) and renderings (Markdown, HTML, JSON).
 //!
 //! It is pure: no I/O, no async, no networking, no UI. Everything else in
 //! Guild builds on it.
@@ -27,7 +28,9 @@
 
 mod charter;
 mod conflicts;
+mod diff;
 mod enums;
+mod history;
 mod ids;
 mod invariants;
 mod migrate;
@@ -36,27 +39,31 @@ mod order;
 mod prose;
 mod rebase;
 mod render;
+mod restore;
 mod template;
 mod text_diff;
 
 pub use charter::{
     Access, Bridge, Card, Charter, Contribution, Device, DeviceAccess, HydrateCharterError,
-    Inquiry, Invite, Member, Meta, Note, Objective, Pitch, Purpose, Story, Unit, Vision,
+    Inquiry, Invite, Member, Meta, Milestone, Note, Objective, Pitch, Purpose, Story, Unit, Vision,
 };
 pub use conflicts::{Conflict, ConflictValue, scalar_conflicts};
+pub use diff::{Change, Difference, diff_charters};
 pub use enums::{
     AccessLevel, Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind, UnknownValue,
 };
+pub use history::{HistoryEntry, VersionError, author_of, charter_at, history, resolve_version};
 pub use ids::new_id;
 pub use invariants::{Violation, check_invariants, repair};
 pub use migrate::{CURRENT_SCHEMA_VERSION, MigrateError, migrate, schema_version};
 pub use ops::{
     Collection, EditError, MemberEdit, ObjectiveEdit, Op, Position, apply, apply_batch,
-    new_blank_charter, new_charter,
+    new_blank_charter, new_charter, new_charter_as,
 };
 pub use order::{key_between, order_salt};
 pub use prose::ProseField;
 pub use rebase::rebase_prose_splice;
 pub use render::{to_html, to_json, to_markdown, to_markdown_with_ids};
+pub use restore::{common_heads, copy_paths, keep_only_device, restore_version};
 pub use template::{SEED_VALUE_TABLE, seed_cards};
 pub use text_diff::single_splice;

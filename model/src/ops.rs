@@ -8,7 +8,7 @@ mod apply;
 mod doc;
 
 pub(crate) use apply::apply_in as apply_in_tx;
-pub use apply::{apply, apply_batch, new_blank_charter, new_charter};
+pub use apply::{apply, apply_batch, new_blank_charter, new_charter, new_charter_as};
 pub(crate) use doc::item as item_obj;
 pub(crate) use doc::map_at;
 
@@ -282,6 +282,12 @@ pub enum Op {
     },
     /// Revoke a device: it is refused from now on, even if re-admitted concurrently.
     RevokeDevice { endpoint: String },
+    /// Name a version (its heads, hex) as a milestone.
+    MarkMilestone {
+        name: String,
+        heads: Vec<String>,
+        by: String,
+    },
     /// Move an item of a list without groups (objectives, contributions, stories, units, members).
     MoveItem {
         collection: Collection,
@@ -353,6 +359,7 @@ impl Op {
             Op::CloseInvite { .. } => "Close an invite".into(),
             Op::AdmitDevice { label, .. } => format!("Admit device {}", short(label)),
             Op::RevokeDevice { endpoint } => format!("Revoke device {}", short(endpoint)),
+            Op::MarkMilestone { name, .. } => format!("Mark milestone “{}”", short(name)),
             Op::MoveItem { collection, .. } => format!("Move {}", collection.noun()),
             Op::RemoveItem { collection, .. } => format!("Remove {}", collection.noun()),
         }

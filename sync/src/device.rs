@@ -87,6 +87,20 @@ impl DeviceId {
     }
 }
 
+/// A name for this device that people recognise: `GUILD_DEVICE_NAME`, else
+/// the host name.
+pub fn default_label() -> String {
+    std::env::var("GUILD_DEVICE_NAME")
+        .ok()
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "a Guild device".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::DeviceId;

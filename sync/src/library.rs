@@ -26,9 +26,10 @@ use tokio::sync::mpsc;
 
 use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 use guild_model::{
-    Access, AccessLevel, CURRENT_SCHEMA_VERSION, Charter, Conflict, EditError, MigrateError, Op,
-    apply, apply_batch, check_invariants, migrate, new_blank_charter, new_charter,
-    rebase_prose_splice, repair, scalar_conflicts, schema_version,
+    Access, AccessLevel, CURRENT_SCHEMA_VERSION, Charter, Conflict, Difference, EditError,
+    MigrateError, Op, apply, apply_batch, charter_at, check_invariants, common_heads, copy_paths,
+    diff_charters, keep_only_device, migrate, new_charter_as, rebase_prose_splice, repair,
+    restore_version, scalar_conflicts, schema_version,
 };
 use iroh::SecretKey;
 use samod::storage::StorageKey;
@@ -155,6 +156,8 @@ pub struct DocumentSummary {
 
 /// The charters of one data directory.
 pub struct Library {
+    /// This device's name in access lists it writes (creator, importer).
+    label: Mutex<String>,
     data_dir: DataDir,
     _lock: DataDirLock,
     storage: DurableStorage,
@@ -196,6 +199,7 @@ impl Library {
         let loader = watcher.clone();
         access.set_loader(Arc::new(move |doc| loader.load(doc)));
         Ok(Self {
+            label: Mutex::new(crate::device::default_label()),
             data_dir,
             _lock: lock,
             storage,
@@ -206,6 +210,20 @@ impl Library {
             access,
             watcher,
         })
+    }
+
+    /// Names this device in the access lists it writes from now on (the
+    /// node's label, which peers see too).
+    pub fn set_label(&self, label: &str) {
+        label.clone_into(&mut self.label.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// This device's name, as it writes it into access lists.
+    pub fn label(&self) -> String {
+        self.label
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The data directory.
@@ -252,28 +270,24 @@ impl Library {
     /// `seeded` is false) and returns its id once it is on disk.
     pub async fn create(&self, title: &str, seeded: bool) -> Result<String, LibraryError> {
         let now = now();
-        let mut doc = if seeded {
-            new_charter(title, now)?
-        } else {
-            new_blank_charter(title, now)?
-        };
-        doc.set_actor(self.actor.clone());
+        let mut doc = new_charter_as(title, now, seeded, &self.actor)?;
         let creator = Op::AdmitDevice {
             endpoint: self.endpoint_id(),
             access: AccessLevel::ReadWrite,
-            label: "creator".into(),
+            label: self.label(),
             actor: Some(self.device.to_hex()),
             admitted_by: String::new(),
         };
         apply(&mut doc, &creator, now)?;
         let handle = self.repo.create(doc).await?;
+        self.save_new(&handle).await?;
         self.watcher.watch(&handle);
         Ok(handle.document_id().to_string())
     }
 
     /// Stores a copy of an exported `.automerge` charter under a new id.
     pub async fn import(&self, bytes: &[u8]) -> Result<String, LibraryError> {
-        let mut doc = Automerge::load(bytes).map_err(|e| {
+        let mut doc = crate::store::load_untrusted(bytes).map_err(|e| {
             LibraryError::NotACharter(format!(
                 "not a Guild charter: not an Automerge document ({e})"
             ))
@@ -286,14 +300,41 @@ impl Library {
         let importer = Op::AdmitDevice {
             endpoint: self.endpoint_id(),
             access: AccessLevel::ReadWrite,
-            label: "importer".into(),
+            label: self.label(),
             actor: Some(self.device.to_hex()),
             admitted_by: String::new(),
         };
         apply(&mut doc, &importer, now())?;
         let handle = self.repo.create(doc).await?;
+        self.save_new(&handle).await?;
         self.watcher.watch(&handle);
         Ok(handle.document_id().to_string())
+    }
+
+    /// samod saves a new document in the background, so a `create` that
+    /// returned could still be absent from `list` (and lost in a crash).
+    /// This writes it durably under the key samod itself would give a
+    /// whole-document chunk (a snapshot named by the SHA-256 of its heads)
+    /// and waits.
+    async fn save_new(&self, handle: &DocHandle) -> Result<(), LibraryError> {
+        use sha2::{Digest as _, Sha256};
+
+        let (heads, bytes) = handle.with_document(|doc| (doc.get_heads(), doc.save()));
+        let mut hasher = Sha256::new();
+        for head in &heads {
+            hasher.update(head.as_ref());
+        }
+        let name = hex::encode(hasher.finalize());
+        let key =
+            StorageKey::from_parts([handle.document_id().to_string(), "snapshot".into(), name])
+                .map_err(|e| {
+                    LibraryError::Store(StoreError::Io {
+                        path: self.storage.root().to_path_buf(),
+                        source: std::io::Error::other(e.to_string()),
+                    })
+                })?;
+        self.storage.put_durable(key, bytes).await?;
+        Ok(())
     }
 
     /// The ids of every charter on disk.
@@ -515,6 +556,119 @@ impl Library {
         }
         self.watcher.refresh(&handle);
         Ok(hash)
+    }
+
+    /// Runs `change` on the document under this session's actor (after the
+    /// read-only check), then writes what it added durably, as
+    /// [`Self::edit`] does.
+    async fn write_with(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut Automerge, i64) -> Result<Option<ChangeHash>, LibraryError>,
+    ) -> Result<Option<ChangeHash>, LibraryError> {
+        let handle = self.handle(id).await?;
+        let actor = self.actor.clone();
+        let me = self.endpoint_id();
+        let now = now();
+        let (hash, changes) = handle.with_document(|doc| {
+            if read_access(doc).level_of(&me) == Some(AccessLevel::ReadOnly) {
+                return Err(LibraryError::ReadOnly(id.to_owned()));
+            }
+            let before = doc.get_heads();
+            doc.set_actor(actor);
+            let hash = change(doc, now)?;
+            let changes: Vec<(ChangeHash, Vec<u8>)> = doc
+                .get_changes(&before)
+                .iter()
+                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+                .collect();
+            Ok::<_, LibraryError>((hash, changes))
+        })?;
+        for (change, bytes) in changes {
+            let key = StorageKey::incremental_path(handle.document_id(), change);
+            self.storage.put_durable(key, bytes).await?;
+        }
+        self.watcher.refresh(&handle);
+        Ok(hash)
+    }
+
+    /// Brings the charter back to how it was at `heads`, as one new change
+    /// (its access list stays as it is now). `None` if nothing differed.
+    pub async fn restore(
+        &self,
+        id: &str,
+        heads: &[ChangeHash],
+    ) -> Result<Option<ChangeHash>, LibraryError> {
+        let heads = heads.to_vec();
+        self.write_with(id, move |doc, now| {
+            migrate(doc, now)?;
+            Ok(restore_version(doc, &heads, now)?)
+        })
+        .await
+    }
+
+    /// Makes a personal copy of a charter: a new document with the whole
+    /// history, shared with no one (only this device is admitted, no invite
+    /// is open). Returns the copy's id.
+    pub async fn fork(&self, id: &str) -> Result<String, LibraryError> {
+        let mut doc = self.document(id).await?;
+        doc.set_actor(self.actor.clone());
+        keep_only_device(&mut doc, &self.endpoint_id(), now())?;
+        let handle = self.repo.create(doc).await?;
+        self.save_new(&handle).await?;
+        self.watcher.watch(&handle);
+        Ok(handle.document_id().to_string())
+    }
+
+    /// What the charter `from` (a personal copy) changed since it parted
+    /// from `into`: the items and fields a "propose back" offers.
+    pub async fn proposals(&self, from: &str, into: &str) -> Result<Vec<Difference>, LibraryError> {
+        let (from, into) = (self.document(from).await?, self.document(into).await?);
+        let base = common_heads(&from, &into);
+        let parted =
+            charter_at(&from, &base).map_err(|e| LibraryError::NotACharter(e.to_string()))?;
+        let now = Charter::from_doc(&from).map_err(|e| LibraryError::NotACharter(e.to_string()))?;
+        Ok(diff_charters(&parted, &now))
+    }
+
+    /// Copies the chosen differences (paths from [`Self::proposals`], or all
+    /// of them when `only` is empty) from `from` into `into`, as one change
+    /// of `into`. Only those items move: nothing else of the copy's history
+    /// (its private access list above all) reaches the community.
+    pub async fn merge_from(
+        &self,
+        from: &str,
+        into: &str,
+        only: &[String],
+    ) -> Result<Vec<Difference>, LibraryError> {
+        let chosen: Vec<Difference> = self
+            .proposals(from, into)
+            .await?
+            .into_iter()
+            .filter(|d| only.is_empty() || only.iter().any(|o| o == &d.path))
+            .collect();
+        if let Some(missing) = only.iter().find(|o| !chosen.iter().any(|d| &d.path == *o)) {
+            return Err(LibraryError::NotACharter(format!(
+                "the copy did not change `{missing}`"
+            )));
+        }
+        let source = self.document(from).await?;
+        let paths: Vec<Vec<String>> = chosen
+            .iter()
+            .map(|d| d.path.split('.').map(str::to_owned).collect())
+            .collect();
+        self.write_with(into, move |doc, now| {
+            migrate(doc, now)?;
+            Ok(copy_paths(
+                doc,
+                &source,
+                &paths,
+                "Merge from a personal copy",
+                now,
+            )?)
+        })
+        .await?;
+        Ok(chosen)
     }
 
     /// Applies `op` with no access check, as a modified client could.

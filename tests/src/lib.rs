@@ -1,6 +1,10 @@
 //! Shared helpers for Guild's cross-crate tests (crashes, many peers,
 //! hostile peers) and the helper binaries they drive.
 
+pub mod disk;
+pub mod fuzz_targets;
+pub mod hostile;
+pub mod sim;
 pub mod trace;
 
 use std::path::Path;

@@ -79,9 +79,13 @@ pub(super) async fn show(
     doc: &str,
     json: bool,
     ids: bool,
+    at: Option<&str>,
 ) -> Result<()> {
     let id = library.resolve(doc)?;
-    let charter = library.charter(&id).await?;
+    let charter = match at {
+        Some(version) => super::history::charter_at_version(library, &id, version).await?,
+        None => library.charter(&id).await?,
+    };
     if json {
         let _ = writeln!(out.stdout, "{}", to_json(&charter));
     } else if ids {

@@ -7,6 +7,7 @@
 mod control;
 mod documents;
 pub(crate) use documents::format_time;
+mod history;
 mod items;
 mod network;
 mod output;
@@ -64,6 +65,67 @@ enum Command {
         /// Show item ids (to use with `card edit`, `objective rm` …).
         #[arg(long)]
         ids: bool,
+        /// Show the charter as it was at VERSION (a change-hash prefix from `guild history`).
+        #[arg(long, value_name = "VERSION")]
+        at: Option<String>,
+    },
+    /// List a charter's changes, newest first: hash, time, author, what, sections.
+    History {
+        /// The charter.
+        doc: String,
+        /// How many changes to list.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changed between two versions (or a version and now): + added, - removed, ~ edited.
+    Diff {
+        /// The charter.
+        doc: String,
+        /// The older version.
+        from: String,
+        /// The newer version [default: now].
+        to: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Name a version ("ratified by sponsor, 2026-12-01"); VERSION names it from now on.
+    Milestone {
+        /// The charter.
+        doc: String,
+        /// The milestone's name.
+        name: String,
+        /// The version to name [default: now].
+        #[arg(long, value_name = "VERSION")]
+        at: Option<String>,
+    },
+    /// Bring a charter back to how it was at VERSION, as a new change.
+    Restore {
+        /// The charter.
+        doc: String,
+        /// The version (a change-hash prefix from `guild history`).
+        version: String,
+    },
+    /// Make a personal copy of a charter (full history, shared with no one); prints its id.
+    Fork {
+        /// The charter.
+        doc: String,
+    },
+    /// Bring what a personal copy changed back into the charter it was copied from.
+    Merge {
+        /// The personal copy.
+        from: String,
+        /// The charter to merge into.
+        into: String,
+        /// Only these items or fields (paths as `--dry-run` lists them); repeatable.
+        #[arg(long, value_name = "PATH")]
+        only: Vec<String>,
+        /// List what the copy changed, merge nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Set a prose field (title, purpose, vision, pitch, topic, audience, …).
     Set {
@@ -263,7 +325,29 @@ async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()
     match command {
         Command::New { title, blank } => documents::new(out, library, &title, blank).await,
         Command::List => documents::list(out, library).await,
-        Command::Show { doc, json, ids } => documents::show(out, library, &doc, json, ids).await,
+        Command::Show { doc, json, ids, at } => {
+            documents::show(out, library, &doc, json, ids, at.as_deref()).await
+        }
+        Command::History { doc, limit, json } => {
+            history::list(out, library, &doc, limit, json).await
+        }
+        Command::Diff {
+            doc,
+            from,
+            to,
+            json,
+        } => history::diff(out, library, &doc, &from, to.as_deref(), json).await,
+        Command::Restore { doc, version } => history::restore(out, library, &doc, &version).await,
+        Command::Milestone { doc, name, at } => {
+            history::milestone(out, library, &doc, &name, at.as_deref()).await
+        }
+        Command::Fork { doc } => history::fork(out, library, &doc).await,
+        Command::Merge {
+            from,
+            into,
+            only,
+            dry_run,
+        } => history::merge(out, library, &from, &into, &only, dry_run).await,
         Command::Set { doc, field, text } => documents::set(out, library, &doc, field, &text).await,
         Command::Export(args) => documents::export(out, library, args).await,
         Command::Import { file } => documents::import(out, library, &file).await,

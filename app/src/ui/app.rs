@@ -93,7 +93,8 @@ impl eframe::App for GuildApp {
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
                             let me = vm.identity.as_ref().map_or("someone", |i| i.name.as_str());
-                            sections::show(ui, section, open, &mut self.state, &send, me);
+                            let history = vm.history.as_deref();
+                            sections::show(ui, section, open, history, &mut self.state, &send, me);
                         });
                 });
             }

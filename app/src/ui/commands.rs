@@ -42,6 +42,14 @@ pub(crate) enum UiCommand {
     SetIdentity { name: String, color: [u8; 3] },
     /// Tell peers which section this person is looking at.
     Presence { section: &'static str },
+    /// Read the charter's history (for the history section).
+    LoadHistory { doc: String },
+    /// Show the version a change ends, compared with now.
+    ViewVersion { doc: String, hash: String },
+    /// Bring the charter back to a version, as a new change.
+    Restore { doc: String, hash: String },
+    /// Make a personal copy (shared with no one) and open it.
+    Fork { doc: String },
     /// Forget a toast.
     Dismiss(u64),
 }

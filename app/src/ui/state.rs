@@ -18,10 +18,11 @@ pub(crate) enum Section {
     Stories,
     Bridges,
     Members,
+    History,
 }
 
 impl Section {
-    pub(crate) const ALL: [Section; 10] = [
+    pub(crate) const ALL: [Section; 11] = [
         Section::Overview,
         Section::Purpose,
         Section::Vision,
@@ -32,6 +33,7 @@ impl Section {
         Section::Stories,
         Section::Bridges,
         Section::Members,
+        Section::History,
     ];
 
     pub(crate) fn label(self) -> &'static str {
@@ -46,6 +48,7 @@ impl Section {
             Section::Stories => "Value stories",
             Section::Bridges => "Bridges",
             Section::Members => "Members",
+            Section::History => "History",
         }
     }
 
@@ -62,6 +65,7 @@ impl Section {
             Section::Stories => "stories",
             Section::Bridges => "bridges",
             Section::Members => "members",
+            Section::History => "history",
         }
     }
 

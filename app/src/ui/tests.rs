@@ -13,6 +13,7 @@ use guild_sync::net::node::{NetOptions, Node, Relay};
 use guild_sync::net::ticket::InviteTicket;
 
 use super::GuildApp;
+use super::commands::UiCommand;
 use super::view_model::ViewModel;
 use super::worker::WindowConfig;
 
@@ -505,4 +506,148 @@ fn a_trace_sized_charter_opens_and_stays_responsive() {
         remote[0],
         merged_after.as_secs_f64() * 1000.0,
     );
+}
+
+#[test]
+fn a_full_disk_shows_not_saved_keeps_the_text_and_clears_when_space_returns() {
+    let disk = match guild_tests::disk::TinyDisk::mount("16m") {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let mut harness = harness(disk.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Purpose");
+    disk.fill();
+    type_into(&mut harness, "Purpose", "Typed on a full disk.");
+    wait_for(&mut harness, "the not-saved warning", |vm| {
+        vm.health.unsaved_writes > 0
+    });
+    assert!(
+        harness.query_by_label_contains("Not saved").is_some(),
+        "the status bar says the edit is not saved"
+    );
+    assert_eq!(
+        charter(&harness).purpose.text.as_str(),
+        "Typed on a full disk.",
+        "the edit is kept in memory"
+    );
+    disk.free();
+    wait_for(&mut harness, "the save after space returned", |vm| {
+        vm.health.unsaved_writes == 0
+    });
+    assert!(
+        harness.query_by_label_contains("Not saved").is_none(),
+        "the warning goes once everything is saved"
+    );
+    let doc = harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .id
+        .clone();
+    drop(harness);
+    // The window's worker lets go of the data dir as it shuts down.
+    let rt = guild_tests::runtime();
+    let started = Instant::now();
+    let library = loop {
+        match rt.block_on(guild_tests::open_library(
+            disk.path(),
+            guild_sync::LibraryOptions::one_shot(),
+        )) {
+            Ok(library) => break library,
+            Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("reopen: {e}"),
+        }
+    };
+    let reopened = rt.block_on(library.charter(&doc)).unwrap();
+    assert_eq!(
+        reopened.purpose.text.as_str(),
+        "Typed on a full disk.",
+        "what was typed on the full disk is on the disk now"
+    );
+    rt.block_on(library.close()).unwrap();
+}
+
+#[test]
+fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Purpose");
+    type_into(&mut harness, "Purpose", "The ratified purpose.");
+    wait_for(&mut harness, "the purpose", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "The ratified purpose.")
+    });
+    let ratified = harness.state().view().open.as_ref().unwrap().view.heads[0].to_string();
+    // A later edit, as one new change.
+    let doc = harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .id
+        .clone();
+    harness.state().command(UiCommand::Edit {
+        doc: doc.clone(),
+        ops: vec![Op::SetProse {
+            field: ProseField::Purpose,
+            text: "A later draft.".into(),
+        }],
+        base: None,
+    });
+    wait_for(&mut harness, "the later draft", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "A later draft.")
+    });
+
+    go_to(&mut harness, "History");
+    wait_for(&mut harness, "the timeline", |vm| {
+        vm.history.as_ref().is_some_and(|h| h.rows.len() >= 3)
+    });
+    shows(&harness, "Edit purpose");
+    let short = &ratified[..8];
+    click(&mut harness, &format!("View version {short}"));
+    wait_for(&mut harness, "the old version", |vm| {
+        vm.history
+            .as_ref()
+            .and_then(|h| h.version.as_ref())
+            .is_some_and(|v| v.hash == ratified)
+    });
+    shows(&harness, "The ratified purpose.");
+    shows(&harness, "~ purpose.text");
+    click(&mut harness, "Restore this version");
+    wait_for(&mut harness, "the restored purpose", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "The ratified purpose.")
+    });
+    wait_for(&mut harness, "the restore in the timeline", |vm| {
+        vm.history.as_ref().is_some_and(|h| {
+            h.rows
+                .first()
+                .is_some_and(|r| r.message.starts_with("Restore version"))
+        })
+    });
+
+    click(&mut harness, "Make a personal copy");
+    wait_for(&mut harness, "the personal copy", |vm| {
+        vm.open.as_ref().is_some_and(|o| o.view.id != doc)
+    });
+    let copy = charter(&harness);
+    assert_eq!(copy.purpose.text.as_str(), "The ratified purpose.");
+    assert_eq!(copy.access.devices.len(), 1, "shared with no one");
 }

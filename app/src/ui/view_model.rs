@@ -37,6 +37,38 @@ pub(crate) struct OpenCharter {
     pub(crate) presence: Vec<Presence>,
 }
 
+/// One change in the history section.
+#[derive(Debug, Clone)]
+pub(crate) struct HistoryRow {
+    pub(crate) hash: String,
+    pub(crate) time: i64,
+    pub(crate) author: String,
+    pub(crate) message: String,
+    pub(crate) sections: Vec<String>,
+    /// Milestones naming the version this change ends.
+    pub(crate) milestones: Vec<String>,
+}
+
+/// An old version, chosen in the history section.
+#[derive(Debug, Clone)]
+pub(crate) struct VersionView {
+    pub(crate) hash: String,
+    pub(crate) heads: Vec<automerge::ChangeHash>,
+    pub(crate) charter: guild_model::Charter,
+    /// From that version to now.
+    pub(crate) differences: Vec<guild_model::Difference>,
+}
+
+/// The open charter's history, loaded when the history section asks.
+#[derive(Debug, Clone)]
+pub(crate) struct HistoryView {
+    pub(crate) doc: String,
+    /// The charter's heads when this was read.
+    pub(crate) heads: Vec<automerge::ChangeHash>,
+    pub(crate) rows: Vec<HistoryRow>,
+    pub(crate) version: Option<VersionView>,
+}
+
 /// This person, as peers see them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Identity {
@@ -93,6 +125,7 @@ pub(crate) struct ViewModel {
     pub(crate) join: JoinState,
     pub(crate) toasts: Vec<Toast>,
     pub(crate) health: StoreHealth,
+    pub(crate) history: Option<Arc<HistoryView>>,
 }
 
 /// The published snapshot: the worker swaps it, the UI clones the `Arc`.

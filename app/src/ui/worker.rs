@@ -16,8 +16,13 @@ use tokio::sync::mpsc;
 
 use super::commands::{ExportFormat, UiCommand};
 use super::view_model::{
-    Identity, JoinState, LibraryEntry, OpenCharter, Phase, Presence, Shared, Toast, ViewModel,
+    HistoryRow, HistoryView, Identity, JoinState, LibraryEntry, OpenCharter, Phase, Presence,
+    Shared, Toast, VersionView, ViewModel,
 };
+
+/// How many changes the history section lists (newest first): each costs a
+/// diff to say which sections it touched.
+const HISTORY_ROWS: usize = 300;
 
 /// What the window opens on.
 #[derive(Debug, Clone)]
@@ -294,6 +299,61 @@ impl Worker {
         (changes, ephemera)
     }
 
+    /// Reads the history of `doc` (and the version `hash` ends, if asked
+    /// for, or the one shown before) into the view model.
+    async fn load_history(&mut self, doc: &str, hash: Option<&str>) {
+        let library = self.node.library();
+        let (document, charter) = match (library.document(doc).await, library.charter(doc).await) {
+            (Ok(d), Ok(c)) => (d, c),
+            (Err(e), _) | (_, Err(e)) => {
+                self.toast(format!("cannot read the history: {e}"), true);
+                return;
+            }
+        };
+        let rows = guild_model::history(&document, HISTORY_ROWS)
+            .into_iter()
+            .map(|entry| {
+                let hash = entry.hash.to_string();
+                HistoryRow {
+                    milestones: charter
+                        .milestones
+                        .iter()
+                        .filter(|(_, m)| m.heads.split_whitespace().any(|h| h == hash))
+                        .map(|(name, _)| name.clone())
+                        .collect(),
+                    author: guild_model::author_of(&charter, &entry.actor),
+                    hash,
+                    time: entry.time,
+                    message: entry.message,
+                    sections: entry.sections,
+                }
+            })
+            .collect();
+        let shown = hash.map(str::to_owned).or_else(|| {
+            self.vm
+                .history
+                .as_ref()
+                .filter(|h| h.doc == doc)
+                .and_then(|h| h.version.as_ref().map(|v| v.hash.clone()))
+        });
+        let version = shown.and_then(|hash| {
+            let heads = guild_model::resolve_version(&document, &hash).ok()?;
+            let then = guild_model::charter_at(&document, &heads).ok()?;
+            Some(VersionView {
+                differences: guild_model::diff_charters(&then, &charter),
+                charter: then,
+                heads,
+                hash,
+            })
+        });
+        self.vm.history = Some(Arc::new(HistoryView {
+            doc: doc.to_owned(),
+            heads: document.get_heads(),
+            rows,
+            version,
+        }));
+    }
+
     async fn refresh_open(&mut self) {
         let Some(doc) = self.open.clone() else { return };
         match self.node.library().view(&doc).await {
@@ -429,6 +489,37 @@ impl Worker {
                 self.section = section;
                 self.broadcast_presence().await;
             }
+            UiCommand::LoadHistory { doc } => self.load_history(&doc, None).await,
+            UiCommand::ViewVersion { doc, hash } => self.load_history(&doc, Some(&hash)).await,
+            UiCommand::Restore { doc, hash } => {
+                let restored = match library.document(&doc).await {
+                    Ok(document) => match guild_model::resolve_version(&document, &hash) {
+                        Ok(heads) => library
+                            .restore(&doc, &heads)
+                            .await
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    },
+                    Err(e) => Err(e.to_string()),
+                };
+                match restored {
+                    Ok(_) => self.toast(format!("Restored version {}", &hash[..8]), false),
+                    Err(e) => self.toast(format!("could not restore: {e}"), true),
+                }
+                self.refresh_open().await;
+                self.load_history(&doc, Some(&hash)).await;
+            }
+            UiCommand::Fork { doc } => match library.fork(&doc).await {
+                Ok(copy) => {
+                    self.toast(
+                        "Personal copy made: shared with no one until you share it".into(),
+                        false,
+                    );
+                    self.refresh_library().await;
+                    return Some(copy);
+                }
+                Err(e) => self.toast(format!("could not make a copy: {e}"), true),
+            },
             UiCommand::Dismiss(id) => self.vm.toasts.retain(|t| t.id != id),
             UiCommand::Open(_) | UiCommand::Close | UiCommand::Create { .. } => {}
         }

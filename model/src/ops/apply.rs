@@ -16,16 +16,35 @@ use crate::template::seed_cards;
 
 /// A new charter titled `title`, its value map filled from the seed's table.
 pub fn new_charter(title: &str, now: i64) -> Result<Automerge, EditError> {
-    create(title, now, true)
+    create(title, now, true, None)
+}
+
+/// A new charter (seeded from the template or blank) whose first change is
+/// `actor`'s, so the history credits its creator.
+pub fn new_charter_as(
+    title: &str,
+    now: i64,
+    seeded: bool,
+    actor: &automerge::ActorId,
+) -> Result<Automerge, EditError> {
+    create(title, now, seeded, Some(actor))
 }
 
 /// A new charter with an empty value map.
 pub fn new_blank_charter(title: &str, now: i64) -> Result<Automerge, EditError> {
-    create(title, now, false)
+    create(title, now, false, None)
 }
 
-fn create(title: &str, now: i64, seeded: bool) -> Result<Automerge, EditError> {
+fn create(
+    title: &str,
+    now: i64,
+    seeded: bool,
+    actor: Option<&automerge::ActorId>,
+) -> Result<Automerge, EditError> {
     let mut doc = Automerge::new();
+    if let Some(actor) = actor {
+        doc.set_actor(actor.clone());
+    }
     let salt = order_salt(doc.get_actor().to_bytes());
     let mut charter = Charter {
         schema_version: CURRENT_SCHEMA_VERSION,
@@ -493,6 +512,20 @@ pub(crate) fn apply_in(
             }
             let revoked = access_map(tx, "revoked")?;
             tx.put(&revoked, endpoint.as_str(), now)?;
+        }
+        Op::MarkMilestone { name, heads, by } => {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(EditError::Invalid("a milestone needs a name".into()));
+            }
+            let milestones = match tx.get(automerge::ROOT, "milestones")? {
+                Some((automerge::Value::Object(automerge::ObjType::Map), id)) => id,
+                _ => tx.put_object(automerge::ROOT, "milestones", automerge::ObjType::Map)?,
+            };
+            let milestone = tx.put_object(&milestones, name, automerge::ObjType::Map)?;
+            tx.put(&milestone, "heads", heads.join(" "))?;
+            tx.put(&milestone, "at", now)?;
+            tx.put(&milestone, "by", by.as_str())?;
         }
     }
     Ok(())

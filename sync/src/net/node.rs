@@ -146,7 +146,8 @@ impl Node {
         let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters));
         let router = Router::builder(endpoint).accept(ALPN, protocol).spawn();
         let peers = PeerBook::open(library.data_dir().root());
-        let label = options.label.unwrap_or_else(default_label);
+        let label = options.label.unwrap_or_else(crate::device::default_label);
+        library.set_label(&label);
         Ok(Self {
             library,
             router,
@@ -390,6 +391,30 @@ impl Node {
             .map(|(_, info)| info.id)
     }
 
+    /// Dials one device now, replacing any earlier dialer to it (whose
+    /// backoff may have grown long while the device was away). Its address
+    /// comes from the address book (see [`Node::remember_peer`]).
+    pub fn connect_peer(&self, endpoint: &str) -> Result<(), NetError> {
+        let id = endpoint
+            .parse::<iroh::EndpointId>()
+            .map_err(|_| NetError::Refused(format!("`{endpoint}` is not a device id")))?;
+        self.disconnect(endpoint);
+        let addr = EndpointAddr::from_parts(
+            id,
+            self.peers
+                .addrs(endpoint)
+                .into_iter()
+                .map(TransportAddr::Ip),
+        );
+        self.dial(addr, None)?;
+        Ok(())
+    }
+
+    /// Whether a sync connection to `endpoint` is up (either side dialed).
+    pub fn is_connected_to(&self, endpoint: &str) -> bool {
+        self.connection_to(endpoint).is_some()
+    }
+
     /// Dials every other admitted device of `doc` (known addresses, and
     /// mDNS when on a LAN). Returns how many dials were started.
     pub async fn connect_peers(&self, doc: &str) -> Result<usize, NetError> {
@@ -579,16 +604,4 @@ fn ip_addrs(addr: &EndpointAddr) -> Vec<SocketAddr> {
             _ => None,
         })
         .collect()
-}
-
-fn default_label() -> String {
-    std::env::var("GUILD_DEVICE_NAME")
-        .ok()
-        .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|h| h.trim().to_owned())
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "a Guild device".into())
 }

@@ -2,17 +2,22 @@
 //! hard size limit, opened by a short handshake (`Hello` → `Welcome`)
 //! before samod's own messages flow.
 //!
-//! Every frame is counted, so tests can measure what a sync costs.
+//! Every frame is counted, so tests can measure what a sync costs, and every
+//! frame a peer sends after the handshake is screened
+//! ([`super::access::BoundPeer::screen`]) before samod reads it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
-use futures::{SinkExt, StreamExt};
+use bytes::{Bytes, BytesMut};
+use futures::channel::mpsc;
+use futures::{Sink, SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_util::codec::{Framed, LengthDelimitedCodec};
+use tokio_util::codec::{Decoder, Framed, LengthDelimitedCodec};
+
+use super::access::{BoundPeer, Screened};
 
 /// Guild's ALPN: the protocol and its version.
 pub const ALPN: &[u8] = b"guild/sync/1";
@@ -125,14 +130,40 @@ pub enum HandshakeError {
     Garbage,
 }
 
+/// The codec of the handshake: length-prefixed frames of at most
+/// [`MAX_HANDSHAKE`] bytes.
+fn handshake_codec() -> LengthDelimitedCodec {
+    LengthDelimitedCodec::builder()
+        .max_frame_length(MAX_HANDSHAKE)
+        .new_codec()
+}
+
+fn parse_handshake<T: for<'de> Deserialize<'de>>(frame: &[u8]) -> Result<T, HandshakeError> {
+    serde_json::from_slice(frame).map_err(|_| HandshakeError::Garbage)
+}
+
+/// Decodes the first handshake message from the raw bytes a peer sent,
+/// exactly as [`FramedStream::recv`] does from the stream (same codec, same
+/// limit, same JSON parsing), minus the timeout and the counters.
+///
+/// This is the entry point the fuzzer uses: whatever the bytes, it returns
+/// an error, never panics. No bytes at all are [`HandshakeError::Closed`]
+/// and a partial frame an I/O error, as when the stream ends there.
+pub fn decode_handshake_frame<T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+) -> Result<T, HandshakeError> {
+    let mut buf = BytesMut::from(bytes);
+    let frame = handshake_codec()
+        .decode_eof(&mut buf)?
+        .ok_or(HandshakeError::Closed)?;
+    parse_handshake(&frame)
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
     /// Frames `io` with the handshake's small frame limit.
     pub fn new(io: S, counters: Arc<WireCounters>) -> Self {
-        let codec = LengthDelimitedCodec::builder()
-            .max_frame_length(MAX_HANDSHAKE)
-            .new_codec();
         Self {
-            inner: Framed::new(io, codec),
+            inner: Framed::new(io, handshake_codec()),
             counters,
         }
     }
@@ -152,20 +183,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
             .map_err(|_| HandshakeError::Timeout)?
             .ok_or(HandshakeError::Closed)??;
         self.counters.count_received(frame.len());
-        serde_json::from_slice(&frame).map_err(|_| HandshakeError::Garbage)
+        parse_handshake(&frame)
     }
 
     /// Hands the stream to samod, with the full frame limit, bound to the
-    /// authenticated remote identity.
-    pub fn into_transport(self, expected_peer: samod::PeerId) -> samod::Transport {
-        self.into_transport_keeping(expected_peer, ())
+    /// authenticated remote identity. Every frame the peer sends is screened
+    /// first ([`BoundPeer::screen`]): samod only sees messages about
+    /// documents this node holds.
+    pub fn into_transport(self, peer: BoundPeer) -> samod::Transport {
+        self.into_transport_keeping(peer, ())
     }
 
     /// As [`Self::into_transport`], holding `keep` alive as long as samod
     /// reads the stream (the QUIC connection handle, on the dialing side).
     pub fn into_transport_keeping<K: Send + Sync + 'static>(
         self,
-        expected_peer: samod::PeerId,
+        peer: BoundPeer,
         keep: K,
     ) -> samod::Transport {
         let Self { inner, counters } = self;
@@ -173,18 +206,78 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
         parts.codec.set_max_frame_length(MAX_FRAME);
         let framed = Framed::from_parts(parts);
         let (sink, stream) = framed.split();
-        let received = Arc::clone(&counters);
-        let stream = stream.map(move |frame| {
+        let keep = Arc::new(keep);
+        // The screen answers some requests itself, so samod's frames and
+        // those answers share one writer.
+        let (outgoing, to_write) = mpsc::channel::<Vec<u8>>(OUTGOING_QUEUE);
+        let (mut answers, answers_to_write) = mpsc::channel::<Vec<u8>>(ANSWER_QUEUE);
+        tokio::spawn(write_frames(
+            sink,
+            to_write,
+            answers_to_write,
+            Arc::clone(&counters),
+            Arc::clone(&keep),
+        ));
+        let expected = peer.peer_id().clone();
+        let stream = stream.filter_map(move |frame| {
             let _ = &keep;
-            frame.map(|b| {
-                received.count_received(b.len());
-                b.to_vec()
-            })
+            let frame = match frame {
+                Err(e) => Some(Err(e)),
+                Ok(frame) => {
+                    counters.count_received(frame.len());
+                    match peer.screen(&frame) {
+                        Screened::Pass => Some(Ok(frame.to_vec())),
+                        Screened::Drop => None,
+                        Screened::Answer(answer) => {
+                            // A full queue means the peer is not reading
+                            // what it asked for; it gets no more answers.
+                            let _ = answers.try_send(answer);
+                            None
+                        }
+                        Screened::Malformed => Some(Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "not a samod message",
+                        ))),
+                    }
+                }
+            };
+            futures::future::ready(frame)
         });
-        let sink = sink.with(move |message: Vec<u8>| {
-            counters.count_sent(message.len());
-            futures::future::ready(Ok::<_, std::io::Error>(Bytes::from(message)))
-        });
-        samod::Transport::new(stream, Box::pin(sink)).with_expected_peer_id(expected_peer)
+        samod::Transport::new(stream, outgoing).with_expected_peer_id(expected)
     }
+}
+
+/// How many of samod's frames may wait for the writer before samod does.
+const OUTGOING_QUEUE: usize = 16;
+
+/// How many of the screen's answers may wait for the writer; more are
+/// dropped.
+const ANSWER_QUEUE: usize = 64;
+
+/// Writes samod's frames and the screen's answers to the stream until samod
+/// lets go of its end (then finishes the stream) or the stream fails.
+async fn write_frames<S, K>(
+    mut sink: S,
+    mut frames: mpsc::Receiver<Vec<u8>>,
+    mut answers: mpsc::Receiver<Vec<u8>>,
+    counters: Arc<WireCounters>,
+    _keep: Arc<K>,
+) where
+    S: Sink<Bytes, Error = std::io::Error> + Unpin,
+{
+    loop {
+        let frame = tokio::select! {
+            biased;
+            frame = frames.next() => match frame {
+                Some(frame) => frame,
+                None => break,
+            },
+            Some(answer) = answers.next() => answer,
+        };
+        counters.count_sent(frame.len());
+        if sink.send(Bytes::from(frame)).await.is_err() {
+            return;
+        }
+    }
+    let _ = sink.close().await;
 }

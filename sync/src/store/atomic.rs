@@ -38,7 +38,10 @@ pub(crate) fn write_atomic(
     tmp_name.push(format!("-{}-{unique}", std::process::id()));
     let tmp = dir.join(tmp_name);
 
-    let result = write_and_sync(&tmp, data).and_then(|()| fs::rename(&tmp, path));
+    let result = write_and_sync(&tmp, data).and_then(|()| {
+        super::crash_point::reached("before-rename");
+        fs::rename(&tmp, path)
+    });
     if result.is_err() {
         // Best effort: a leftover is harmless (loads skip it, open removes it).
         let _ = fs::remove_file(&tmp);

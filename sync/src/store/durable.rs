@@ -290,7 +290,15 @@ impl DurableStorage {
             let path = path.to_path_buf();
             move |source| StoreError::Io { path, source }
         };
-        let mut ids = Vec::new();
+        // The overlay first: the writer retires a put from it only after the
+        // file is renamed into place, so a document whose first chunk is in
+        // flight is seen in one place or the other, never in neither.
+        let mut ids: Vec<String> = self
+            .overlay()
+            .keys()
+            .filter_map(doc_of)
+            .map(str::to_owned)
+            .collect();
         for first in fs::read_dir(root).map_err(io_err(root))? {
             let first = first.map_err(io_err(root))?;
             let Some(prefix) = dir_name(&first) else {
@@ -312,10 +320,6 @@ impl DurableStorage {
                     ids.push(format!("{prefix}{rest}"));
                 }
             }
-        }
-        {
-            let overlay = self.overlay();
-            ids.extend(overlay.keys().filter_map(doc_of).map(str::to_owned));
         }
         ids.sort();
         ids.dedup();

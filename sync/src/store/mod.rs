@@ -5,6 +5,7 @@
 //! repo runs on; [`StoreHealth`] is how it tells the user what is not saved.
 
 pub(crate) mod atomic;
+mod crash_point;
 mod durable;
 mod health;
 mod layout;
@@ -13,3 +14,4 @@ mod writer;
 
 pub use durable::{DurableStorage, StoreError, StoreOptions, StoreStats};
 pub use health::{DamagedChunk, StoreHealth};
+pub use validate::{check_sync_message, load_untrusted, validate_chunk};

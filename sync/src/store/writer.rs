@@ -313,6 +313,9 @@ impl Writer {
             return Ok((path, dirs));
         }
         write_atomic(root, &path, data, &self.tmp_counter.to_string(), &mut dirs)?;
+        if matches!(chunk_kind(key), ChunkKind::Snapshot) {
+            super::crash_point::reached("snapshot-renamed");
+        }
         self.shared
             .stats
             .files_written
@@ -391,6 +394,7 @@ impl Writer {
 
     /// Runs the deletes of every document whose puts are all durable now.
     fn release_held_deletes(&mut self) {
+        super::crash_point::reached("synced");
         let ready: Vec<String> = self
             .held_deletes
             .keys()
@@ -400,6 +404,7 @@ impl Writer {
         for doc in ready {
             for key in self.held_deletes.remove(&doc).unwrap_or_default() {
                 self.delete(&key);
+                super::crash_point::reached("compaction-delete");
             }
         }
     }

@@ -6,6 +6,7 @@
 //! SIGKILL at a random moment and checks that everything it printed
 //! survived.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -38,7 +39,7 @@ fn main() -> Result<()> {
                 )
                 .await?;
             // Tagged with the run so a reader can tell whose text survived.
-            purpose += &format!("{tag}{i} ");
+            write!(purpose, "{tag}{i} ")?;
             library
                 .edit(
                     &doc,

@@ -2,6 +2,7 @@
 //! inline item editing, "add" rows, and accessible buttons.
 
 mod bridges;
+mod history;
 mod inquiry;
 mod members;
 mod objectives;
@@ -17,11 +18,13 @@ use guild_model::Op;
 
 use super::commands::UiCommand;
 use super::state::{Section, UiState};
-use super::view_model::OpenCharter;
+use super::view_model::{HistoryView, OpenCharter};
 
 /// What every section gets to draw with.
 pub(crate) struct SectionCtx<'a> {
     pub(crate) open: &'a OpenCharter,
+    /// The history, once loaded for this charter.
+    pub(crate) history: Option<&'a HistoryView>,
     pub(crate) state: &'a mut UiState,
     pub(crate) send: &'a dyn Fn(UiCommand),
     /// This person's name, for authorship and endorsements.
@@ -47,12 +50,14 @@ pub(crate) fn show(
     ui: &mut egui::Ui,
     section: Section,
     open: &OpenCharter,
+    history: Option<&HistoryView>,
     state: &mut UiState,
     send: &dyn Fn(UiCommand),
     me: &str,
 ) {
     let mut ctx = SectionCtx {
         open,
+        history,
         state,
         send,
         me: me.to_owned(),
@@ -71,6 +76,7 @@ pub(crate) fn show(
         Section::Stories => stories::show(ui, &mut ctx),
         Section::Bridges => bridges::show(ui, &mut ctx),
         Section::Members => members::show(ui, &mut ctx),
+        Section::History => history::show(ui, &mut ctx),
     }
 }
 

@@ -1,0 +1,218 @@
+//! History commands: `history`, `diff`, `restore`, `fork`, `merge`, and the
+//! `--at VERSION` of `show`. A VERSION is a change-hash prefix that
+//! `guild history` prints.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use automerge::ChangeHash;
+use guild_model::{
+    Change, Charter, Difference, author_of, charter_at, diff_charters, history, resolve_version,
+};
+use guild_sync::Library;
+
+use super::format_time;
+use super::output::Out;
+
+/// The heads a VERSION names in the charter `id`.
+pub(super) async fn version(library: &Library, id: &str, query: &str) -> Result<Vec<ChangeHash>> {
+    let doc = library.document(id).await?;
+    Ok(resolve_version(&doc, query)?)
+}
+
+/// The charter as it was at VERSION.
+pub(super) async fn charter_at_version(
+    library: &Library,
+    id: &str,
+    query: &str,
+) -> Result<Charter> {
+    let doc = library.document(id).await?;
+    let heads = resolve_version(&doc, query)?;
+    Ok(charter_at(&doc, &heads)?)
+}
+
+pub(super) async fn list(
+    out: &mut Out,
+    library: &Library,
+    doc: &str,
+    limit: usize,
+    json: bool,
+) -> Result<()> {
+    let id = library.resolve(doc)?;
+    let document = library.document(&id).await?;
+    let charter = library.charter(&id).await?;
+    let entries = history(&document, limit);
+    if json {
+        let rows: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "hash": e.hash.to_string(),
+                    "author": author_of(&charter, &e.actor),
+                    "actor": e.actor,
+                    "time": e.time,
+                    "message": e.message,
+                    "sections": e.sections,
+                })
+            })
+            .collect();
+        let _ = writeln!(out.stdout, "{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    for entry in &entries {
+        let hash = entry.hash.to_string();
+        for (name, _) in charter
+            .milestones
+            .iter()
+            .filter(|(_, m)| m.heads.split_whitespace().any(|h| h == hash))
+        {
+            let _ = writeln!(out.stdout, "◆ {name}");
+        }
+        let _ = writeln!(
+            out.stdout,
+            "{}  {}  {:<16}  {}{}",
+            &hash[..12],
+            format_time(entry.time),
+            author_of(&charter, &entry.actor),
+            entry.message,
+            if entry.sections.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", entry.sections.join(", "))
+            }
+        );
+    }
+    Ok(())
+}
+
+fn describe(out: &mut Out, differences: &[Difference]) {
+    for d in differences {
+        let sign = match d.change {
+            Change::Added => '+',
+            Change::Removed => '-',
+            Change::Edited => '~',
+        };
+        let shown = |v: &Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => format!("{s:?}"),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        let _ = match d.change {
+            Change::Added => writeln!(out.stdout, "{sign} {}  {}", d.path, shown(&d.after)),
+            Change::Removed => writeln!(out.stdout, "{sign} {}  {}", d.path, shown(&d.before)),
+            Change::Edited => writeln!(
+                out.stdout,
+                "{sign} {}  {} → {}",
+                d.path,
+                shown(&d.before),
+                shown(&d.after)
+            ),
+        };
+    }
+}
+
+/// `guild diff DOC A [B]`: from version A to version B (default: now).
+pub(super) async fn diff(
+    out: &mut Out,
+    library: &Library,
+    doc: &str,
+    from: &str,
+    to: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let id = library.resolve(doc)?;
+    let old = charter_at_version(library, &id, from).await?;
+    let new = match to {
+        Some(to) => charter_at_version(library, &id, to).await?,
+        None => library.charter(&id).await?,
+    };
+    let differences = diff_charters(&old, &new);
+    if json {
+        let _ = writeln!(out.stdout, "{}", serde_json::to_string(&differences)?);
+    } else if differences.is_empty() {
+        let _ = writeln!(out.stderr, "no differences");
+    } else {
+        describe(out, &differences);
+    }
+    Ok(())
+}
+
+/// `guild milestone DOC NAME [--at VERSION]`.
+pub(super) async fn milestone(
+    out: &mut Out,
+    library: &Library,
+    doc: &str,
+    name: &str,
+    at: Option<&str>,
+) -> Result<()> {
+    let id = library.resolve(doc)?;
+    let heads = match at {
+        Some(at) => version(library, &id, at).await?,
+        None => library.document(&id).await?.get_heads(),
+    };
+    let op = guild_model::Op::MarkMilestone {
+        name: name.to_owned(),
+        heads: heads.iter().map(ToString::to_string).collect(),
+        by: library.label(),
+    };
+    library.edit(&id, &op).await?;
+    let _ = writeln!(
+        out.stderr,
+        "milestone “{name}” marks {}",
+        heads
+            .first()
+            .map(|h| h.to_string()[..12].to_owned())
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// `guild restore DOC VERSION`.
+pub(super) async fn restore(out: &mut Out, library: &Library, doc: &str, at: &str) -> Result<()> {
+    let id = library.resolve(doc)?;
+    let heads = version(library, &id, at).await?;
+    match library.restore(&id, &heads).await? {
+        Some(hash) => {
+            let _ = writeln!(
+                out.stderr,
+                "restored {at} as change {}",
+                &hash.to_string()[..12]
+            );
+        }
+        None => {
+            let _ = writeln!(out.stderr, "the charter already reads as at {at}");
+        }
+    }
+    Ok(())
+}
+
+/// `guild fork DOC`: prints the personal copy's id.
+pub(super) async fn fork(out: &mut Out, library: &Library, doc: &str) -> Result<()> {
+    let id = library.resolve(doc)?;
+    let copy = library.fork(&id).await?;
+    let _ = writeln!(out.stdout, "{copy}");
+    Ok(())
+}
+
+/// `guild merge FROM INTO [--only PATH …]`, or `--dry-run` to list what
+/// the copy would bring.
+pub(super) async fn merge(
+    out: &mut Out,
+    library: &Library,
+    from: &str,
+    into: &str,
+    only: &[String],
+    dry_run: bool,
+) -> Result<()> {
+    let (from, into) = (library.resolve(from)?, library.resolve(into)?);
+    let differences = if dry_run {
+        library.proposals(&from, &into).await?
+    } else {
+        library.merge_from(&from, &into, only).await?
+    };
+    if differences.is_empty() {
+        let _ = writeln!(out.stderr, "the copy changed nothing since it was made");
+    }
+    describe(out, &differences);
+    Ok(())
+}

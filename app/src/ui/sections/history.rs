@@ -1,0 +1,161 @@
+//! The charter's history: a timeline of changes grouped into sessions (one
+//! person, no long pause), an old version read-only beside what changed
+//! since, and the actions on it: restore it, name it as a milestone, or
+//! make a personal copy to think in.
+
+use egui::{Color32, RichText};
+use guild_model::{Change, Op};
+
+use super::{SectionCtx, button};
+use crate::cli::format_time;
+use crate::ui::commands::UiCommand;
+use crate::ui::view_model::{HistoryRow, HistoryView, VersionView};
+
+/// A pause longer than this starts a new session.
+const SESSION_GAP_SECS: i64 = 30 * 60;
+
+pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    let doc = ctx.open.view.id.clone();
+    let current = ctx
+        .history
+        .filter(|h| h.doc == doc && h.heads == ctx.open.view.heads);
+    let requested = ctx.state.drafts.get("history.requested").cloned();
+    let wanted = format!("{doc}@{:?}", ctx.open.view.heads);
+    if current.is_none() && requested.as_deref() != Some(wanted.as_str()) {
+        ctx.state.drafts.insert("history.requested".into(), wanted);
+        (ctx.send)(UiCommand::LoadHistory { doc: doc.clone() });
+    }
+    ui.horizontal(|ui| {
+        if button(ui, "Make a personal copy", "Make a personal copy").clicked() {
+            (ctx.send)(UiCommand::Fork { doc: doc.clone() });
+        }
+        ui.label(
+            RichText::new("A copy with the whole history, shared with no one until you share it.")
+                .weak(),
+        );
+    });
+    ui.add_space(6.0);
+    let Some(history) = ctx.history.filter(|h| h.doc == doc) else {
+        ui.spinner();
+        return;
+    };
+    ui.columns(2, |columns| {
+        timeline(&mut columns[0], ctx, history);
+        match &history.version {
+            Some(version) => version_panel(&mut columns[1], ctx, version),
+            None => {
+                columns[1].label(
+                    RichText::new("Choose a change to see the charter as it was then.").weak(),
+                );
+            }
+        }
+    });
+}
+
+fn timeline(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {
+    ui.label(RichText::new("Timeline").strong().size(16.0));
+    let mut previous: Option<&HistoryRow> = None;
+    for row in &history.rows {
+        let new_session = previous
+            .is_none_or(|p| p.author != row.author || (p.time - row.time).abs() > SESSION_GAP_SECS);
+        if new_session {
+            ui.add_space(6.0);
+            ui.label(
+                RichText::new(format!("{} · {}", row.author, format_time(row.time)))
+                    .strong()
+                    .color(Color32::from_rgb(52, 101, 164)),
+            );
+        }
+        for milestone in &row.milestones {
+            ui.label(RichText::new(format!("Milestone: {milestone}")).strong());
+        }
+        ui.horizontal(|ui| {
+            let short = &row.hash[..8];
+            let chosen = history.version.as_ref().is_some_and(|v| v.hash == row.hash);
+            let face = if chosen {
+                RichText::new(short).monospace().strong()
+            } else {
+                RichText::new(short).monospace()
+            };
+            if button(ui, face, &format!("View version {short}")).clicked() {
+                (ctx.send)(UiCommand::ViewVersion {
+                    doc: history.doc.clone(),
+                    hash: row.hash.clone(),
+                });
+            }
+            ui.label(&row.message);
+            if !row.sections.is_empty() {
+                ui.label(RichText::new(row.sections.join(", ")).weak());
+            }
+        });
+        previous = Some(row);
+    }
+}
+
+fn version_panel(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionView) {
+    let short = &version.hash[..8];
+    ui.label(
+        RichText::new(format!("Version {short}"))
+            .strong()
+            .size(16.0),
+    );
+    let read_only = ctx.read_only();
+    ui.horizontal(|ui| {
+        if !read_only && button(ui, "Restore this version", "Restore this version").clicked() {
+            (ctx.send)(UiCommand::Restore {
+                doc: ctx.open.view.id.clone(),
+                hash: version.hash.clone(),
+            });
+        }
+    });
+    if !read_only {
+        ui.horizontal(|ui| {
+            let label = ui.label("Milestone");
+            let draft = ctx.state.draft("history.milestone");
+            ui.add(egui::TextEdit::singleline(draft).desired_width(220.0))
+                .labelled_by(label.id);
+            if button(ui, "Mark", "Mark as milestone").clicked() && !draft.trim().is_empty() {
+                let name = std::mem::take(draft).trim().to_owned();
+                ctx.edit(vec![Op::MarkMilestone {
+                    name,
+                    heads: version.heads.iter().map(ToString::to_string).collect(),
+                    by: ctx.me.clone(),
+                }]);
+            }
+        });
+    }
+    ui.add_space(6.0);
+    ui.label(RichText::new("Since then").strong());
+    if version.differences.is_empty() {
+        ui.label(RichText::new("Nothing has changed since.").weak());
+    }
+    for difference in &version.differences {
+        let (sign, color) = match difference.change {
+            Change::Added => ("+", Color32::from_rgb(40, 140, 60)),
+            Change::Removed => ("−", Color32::from_rgb(190, 50, 40)),
+            Change::Edited => ("~", Color32::from_rgb(200, 130, 20)),
+        };
+        ui.label(RichText::new(format!("{sign} {}", difference.path)).color(color));
+    }
+    ui.add_space(8.0);
+    ui.label(RichText::new("Then").strong());
+    let then = &version.charter;
+    for (heading, text) in [
+        ("Title", then.meta.title.as_str()),
+        ("Purpose", then.purpose.text.as_str()),
+        ("Vision", then.vision.statement.as_str()),
+        ("Value proposition", then.pitch.text.as_str()),
+    ] {
+        ui.label(RichText::new(heading).weak());
+        ui.label(if text.is_empty() { "—" } else { text });
+    }
+    ui.label(
+        RichText::new(format!(
+            "{} objectives · {} value-map cards · {} stories",
+            then.objectives.len(),
+            then.cards.len(),
+            then.stories.len()
+        ))
+        .weak(),
+    );
+}

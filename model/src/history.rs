@@ -1,0 +1,227 @@
+//! The charter's history: every change with who made it, when, its message
+//! and the sections it touched; versions named by a change-hash prefix; the
+//! charter as it was at any version.
+//!
+//! ```
+//! use guild_model::{Op, ProseField, apply, new_charter, history, charter_at, resolve_version};
+//!
+//! let mut doc = new_charter("Data CoP", 1_700_000_000).unwrap();
+//! apply(&mut doc, &Op::SetProse { field: ProseField::Purpose, text: "Learn together".into() }, 1_700_000_100).unwrap();
+//! let entries = history(&doc, usize::MAX);
+//! assert_eq!(entries[0].message, "Edit purpose");
+//! assert_eq!(entries[0].sections, vec!["purpose".to_owned()]);
+//! // The version before that edit, by a prefix of its hash:
+//! let before = resolve_version(&doc, &entries[1].hash.to_string()[..8]).unwrap();
+//! assert_eq!(charter_at(&doc, &before).unwrap().purpose.text.as_str(), "");
+//! ```
+
+use std::collections::BTreeSet;
+
+use automerge::{Automerge, Change, ChangeHash, Patch, PatchAction, Prop};
+
+use crate::charter::{Charter, HydrateCharterError};
+use crate::migrate::{MigrateError, migrate, schema_version};
+
+/// One change of the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    /// The change's hash; any unambiguous prefix names the version it ends.
+    #[serde(serialize_with = "hash_hex")]
+    pub hash: ChangeHash,
+    /// Its Automerge actor id, hex.
+    pub actor: String,
+    /// Unix seconds, as the author's clock said.
+    pub time: i64,
+    /// What it did, for people ("Add card").
+    pub message: String,
+    /// The top-level sections it touched (`purpose`, `cards`, …).
+    pub sections: Vec<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` signature
+fn hash_hex<S: serde::Serializer>(hash: &ChangeHash, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hash.to_string())
+}
+
+/// The newest `limit` changes, newest first (causal order, then time).
+pub fn history(doc: &Automerge, limit: usize) -> Vec<HistoryEntry> {
+    // `get_changes` returns changes in a causal (topological) order.
+    let changes = doc.get_changes(&[]);
+    changes
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|change| HistoryEntry {
+            hash: change.hash(),
+            actor: change.actor_id().to_hex_string(),
+            time: change.timestamp(),
+            message: change.message().map(str::to_owned).unwrap_or_default(),
+            sections: sections_touched(doc, change),
+        })
+        .collect()
+}
+
+/// The sections a change touched: the root keys of what it patched.
+fn sections_touched(doc: &Automerge, change: &Change) -> Vec<String> {
+    let after = [change.hash()];
+    let sections: BTreeSet<String> = doc
+        .diff(change.deps(), &after)
+        .iter()
+        .filter_map(root_key)
+        .collect();
+    sections.into_iter().collect()
+}
+
+fn root_key(patch: &Patch) -> Option<String> {
+    match patch.path.first() {
+        Some((_, Prop::Map(key))) => Some(key.clone()),
+        Some((_, Prop::Seq(_))) => None,
+        None => match &patch.action {
+            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => Some(key.clone()),
+            _ => None,
+        },
+    }
+}
+
+/// Who made a change, for people: the member who registered the device, else
+/// the device's label in the access list, else a short actor id.
+pub fn author_of(charter: &Charter, actor: &str) -> String {
+    // A session's actor id is its device id plus a few random bytes.
+    for member in charter.members.values() {
+        if member
+            .devices
+            .keys()
+            .any(|device| actor.starts_with(device.as_str()) || device.starts_with(actor))
+        {
+            return member.name.clone();
+        }
+    }
+    for device in charter.access.devices.values() {
+        if device
+            .actor
+            .as_deref()
+            .is_some_and(|d| !d.is_empty() && actor.starts_with(d))
+        {
+            return device.label.clone();
+        }
+    }
+    actor.chars().take(8).collect()
+}
+
+/// Why a version could not be found or read.
+#[derive(Debug, thiserror::Error)]
+pub enum VersionError {
+    /// Nothing has that name or hash prefix.
+    #[error(
+        "no version `{0}`: give a milestone's name or a change-hash prefix that `guild history` prints"
+    )]
+    Unknown(String),
+    /// The prefix fits several changes.
+    #[error("`{0}` fits {1} changes: give more of the hash")]
+    Ambiguous(String, usize),
+    /// The old version does not read as a charter.
+    #[error("that version does not read as a charter: {0}")]
+    Unreadable(String),
+}
+
+impl From<HydrateCharterError> for VersionError {
+    fn from(e: HydrateCharterError) -> Self {
+        VersionError::Unreadable(e.to_string())
+    }
+}
+
+impl From<MigrateError> for VersionError {
+    fn from(e: MigrateError) -> Self {
+        VersionError::Unreadable(e.to_string())
+    }
+}
+
+/// The heads of the version `query` names: a milestone's name, or a
+/// change-hash prefix (at least four hex digits) naming the version that
+/// change ends.
+pub fn resolve_version(doc: &Automerge, query: &str) -> Result<Vec<ChangeHash>, VersionError> {
+    let milestones: std::collections::BTreeMap<String, crate::charter::Milestone> =
+        autosurgeon::hydrate_prop(doc, automerge::ROOT, "milestones").unwrap_or_default();
+    if let Some(milestone) = milestones
+        .iter()
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case(query.trim()))
+        .map(|(_, m)| m)
+    {
+        let heads: Result<Vec<ChangeHash>, _> =
+            milestone.heads.split_whitespace().map(str::parse).collect();
+        return heads.map_err(|_| {
+            VersionError::Unreadable(format!("the milestone `{query}` names no valid version"))
+        });
+    }
+    let wanted = query.trim().to_ascii_lowercase();
+    if wanted.len() < 4 || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(VersionError::Unknown(query.to_owned()));
+    }
+    let matches: Vec<ChangeHash> = doc
+        .get_changes(&[])
+        .iter()
+        .map(Change::hash)
+        .filter(|h| h.to_string().starts_with(&wanted))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(vec![*one]),
+        [] => Err(VersionError::Unknown(query.to_owned())),
+        many => Err(VersionError::Ambiguous(query.to_owned(), many.len())),
+    }
+}
+
+/// The charter as it was at `heads` (brought to the current schema in
+/// memory, so old versions read like new ones).
+pub fn charter_at(doc: &Automerge, heads: &[ChangeHash]) -> Result<Charter, VersionError> {
+    let mut old = doc
+        .fork_at(heads)
+        .map_err(|e| VersionError::Unreadable(e.to_string()))?;
+    if schema_version(&old)? < crate::migrate::CURRENT_SCHEMA_VERSION {
+        migrate(&mut old, 0)?;
+    }
+    Ok(Charter::from_doc(&old)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cell, Op, Position, ProseField, apply, new_charter};
+
+    #[test]
+    fn entries_name_their_sections_and_old_versions_read_back() {
+        let mut doc = new_charter("History CoP", 1_700_000_000).unwrap();
+        apply(
+            &mut doc,
+            &Op::SetProse {
+                field: ProseField::Vision,
+                text: "Every analyst has a peer".into(),
+            },
+            1_700_000_010,
+        )
+        .unwrap();
+        apply(
+            &mut doc,
+            &Op::AddCard {
+                id: "c1".into(),
+                cell: Cell::MembersShortTerm,
+                text: "Pairing".into(),
+                position: Position::End,
+            },
+            1_700_000_020,
+        )
+        .unwrap();
+        let entries = history(&doc, usize::MAX);
+        assert_eq!(entries[0].sections, vec!["cards"]);
+        assert_eq!(entries[0].time, 1_700_000_020);
+        assert_eq!(entries[1].sections, vec!["vision"]);
+        let at = resolve_version(&doc, &entries[1].hash.to_string()[..10]).unwrap();
+        let old = charter_at(&doc, &at).unwrap();
+        assert_eq!(old.vision.statement.as_str(), "Every analyst has a peer");
+        assert!(!old.cards.contains_key("c1"));
+        assert!(matches!(
+            resolve_version(&doc, "zzzz"),
+            Err(VersionError::Unknown(_))
+        ));
+        assert_eq!(history(&doc, 1).len(), 1);
+    }
+}

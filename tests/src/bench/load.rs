@@ -1,0 +1,98 @@
+//! Row 5: opening a charter from disk — `Library::open` and `charter()`,
+//! what a command or the window does first — against `Automerge::load` of
+//! exactly the bytes Guild keeps on disk for it (every snapshot and
+//! incremental chunk of the document, concatenated, which `load` accepts).
+//!
+//! The window's first frame is not measured: `guild-app` is a binary with
+//! no library to drive from here (the app's kittest test times frames).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use automerge::Automerge;
+use guild_model::Charter;
+use guild_sync::LibraryOptions;
+
+use super::{Row, Target, Unit, median, ms};
+
+/// Every chunk file of `doc` in the data dir `dir`, concatenated.
+pub(crate) fn bytes_on_disk(dir: &Path, doc: &str) -> Result<Vec<u8>> {
+    let root = dir.join("repo").join(&doc[..2]).join(&doc[2..]);
+    let mut files: Vec<PathBuf> = Vec::new();
+    for kind in ["snapshot", "incremental"] {
+        let Ok(entries) = std::fs::read_dir(root.join(kind)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            let temporary = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"));
+            if !temporary {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut bytes = Vec::new();
+    for file in &files {
+        bytes.extend(std::fs::read(file).with_context(|| file.display().to_string())?);
+    }
+    anyhow::ensure!(
+        !bytes.is_empty(),
+        "no chunks of {doc} in {}",
+        root.display()
+    );
+    Ok(bytes)
+}
+
+/// Row 5a on the charter `doc` in the data dir `dir` (no process may hold it).
+pub(crate) async fn rows(dir: &Path, doc: &str, repeats: usize) -> Result<Vec<Row>> {
+    let (mut opens, mut finds, mut hydrations, mut totals) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..repeats.max(1) {
+        let started = Instant::now();
+        let library = guild_tests::open_library(dir, LibraryOptions::one_shot()).await?;
+        let opened = started.elapsed();
+        // The access list is read straight off the loaded document, so this
+        // is the load; `charter` then copies and hydrates it.
+        library.access(doc).await?;
+        let found = started.elapsed();
+        let charter = library.charter(doc).await?;
+        let total = started.elapsed();
+        drop(charter);
+        library.close().await?;
+        opens.push(opened);
+        finds.push(found.saturating_sub(opened));
+        hydrations.push(total.saturating_sub(found));
+        totals.push(total);
+    }
+    let bytes = bytes_on_disk(dir, doc)?;
+    let (mut loads, mut raw_hydrations) = (Vec::<Duration>::new(), Vec::<Duration>::new());
+    for _ in 0..repeats.max(1) {
+        let started = Instant::now();
+        let loaded = Automerge::load(&bytes)?;
+        loads.push(started.elapsed());
+        let started = Instant::now();
+        Charter::from_doc(&loaded)?;
+        raw_hydrations.push(started.elapsed());
+    }
+    eprintln!(
+        "  note 5: {} B on disk; Guild: Library::open {:.1} ms, load the doc (find) {:.1} ms, charter() (copy + hydrate) {:.1} ms; Charter::from_doc alone {:.1} ms",
+        bytes.len(),
+        ms(median(&opens)),
+        ms(median(&finds)),
+        ms(median(&hydrations)),
+        ms(median(&raw_hydrations)),
+    );
+    Ok(vec![
+        Row::new(
+            "5a",
+            "load from disk: Library::open + charter(), vs Automerge::load of the same bytes",
+            Unit::Ms,
+            ms(median(&totals)),
+            ms(median(&loads)),
+        )
+        .target(Target::Ratio(1.05)),
+    ])
+}

@@ -1,0 +1,111 @@
+//! Row 8: peak and steady memory (`VmHWM`, `VmRSS`) of a process holding
+//! the whole charter — open in a `Library` with its `Charter` read, as the
+//! window holds it — against one holding the same bytes loaded by
+//! `Automerge::load`. Each side runs in its own child process (the bench
+//! re-executing itself with a hidden subcommand), raw first, so neither
+//! inherits the other's or the harness's heap.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use automerge::Automerge;
+use guild_sync::LibraryOptions;
+
+use super::{Row, Target, Unit};
+
+/// The hidden subcommand's name.
+pub(crate) const SUBCOMMAND: &str = "__memory";
+
+/// `(VmHWM, VmRSS)` of this process, in KiB.
+fn status() -> Result<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let field = |name: &str| -> Result<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .with_context(|| format!("no {name} in /proc/self/status"))
+    };
+    Ok((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// The child's side: `raw FILE` or `guild DIR DOC`. Prints `memory HWM RSS`.
+pub(crate) fn child(args: &[String]) -> Result<()> {
+    // Steady means after the burst of loading has been given back.
+    let settle = Duration::from_millis(500);
+    let (hwm, rss) = match args {
+        [kind, file] if kind == "raw" => {
+            let doc = Automerge::load(&std::fs::read(file)?)?;
+            std::thread::sleep(settle);
+            let figures = status()?;
+            drop(doc);
+            figures
+        }
+        [kind, dir, doc] if kind == "guild" => guild_tests::runtime().block_on(async {
+            let library =
+                guild_tests::open_library(Path::new(dir), LibraryOptions::interactive()).await?;
+            let charter = library.charter(doc).await?;
+            tokio::time::sleep(settle).await;
+            let figures = status()?;
+            drop(charter);
+            library.close().await?;
+            anyhow::Ok(figures)
+        })?,
+        _ => bail!("usage: bench {SUBCOMMAND} raw FILE | guild DIR DOC"),
+    };
+    println!("memory {hwm} {rss}");
+    Ok(())
+}
+
+fn measure(args: &[&str]) -> Result<(f64, f64)> {
+    let output = Command::new(std::env::current_exe()?)
+        .arg(SUBCOMMAND)
+        .args(args)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "the memory child failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("memory "))
+        .context("the memory child printed nothing")?;
+    let mut figures = line.split_whitespace().map(str::parse::<u64>);
+    let (Some(Ok(hwm)), Some(Ok(rss))) = (figures.next(), figures.next()) else {
+        bail!("the memory child printed `{line}`");
+    };
+    let mb = |kib: u64| kib as f64 / 1024.0;
+    Ok((mb(hwm), mb(rss)))
+}
+
+/// Rows 8a and 8b for the charter `doc` in the data dir `dir`, whose chunks
+/// concatenated are `bytes`.
+pub(crate) fn rows(dir: &Path, doc: &str, bytes: &[u8]) -> Result<Vec<Row>> {
+    let file = tempfile::NamedTempFile::new()?;
+    std::fs::write(file.path(), bytes)?;
+    let raw = measure(&["raw", &file.path().to_string_lossy()])?;
+    let guild = measure(&["guild", &dir.to_string_lossy(), doc])?;
+    Ok(vec![
+        Row::new(
+            "8a",
+            "peak memory (VmHWM), whole charter open in a Library, vs Automerge::load in its own process",
+            Unit::Mb,
+            guild.0,
+            raw.0,
+        )
+        .target(Target::AtMost(50.0)),
+        Row::new(
+            "8b",
+            "steady memory (VmRSS) after opening, same two processes",
+            Unit::Mb,
+            guild.1,
+            raw.1,
+        )
+        .target(Target::AtMost(50.0)),
+    ])
+}

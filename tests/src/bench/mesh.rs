@@ -1,0 +1,272 @@
+//! Row 6: N Guild peers on loopback, every pair connected, all editing at
+//! once. Each round every peer adds a card at the same moment; an edit's
+//! latency is the time until the last other peer has it. Also the bytes
+//! each peer receives per edit made elsewhere, against the raw bytes of
+//! those changes.
+//!
+//! The latency baseline is raw Automerge sync between two peers on the
+//! same document (there is no raw N-peer mesh here).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use automerge::{ChangeHash, ReadDoc as _};
+use futures::future::join_all;
+use guild_model::{AccessLevel, Cell, Op, Position};
+use guild_sync::net::node::Node;
+
+use super::raw;
+use super::{Row, STUCK, Target, Unit, converged, ms, node_in, percentile, quiet_wire};
+
+/// When each peer first held each change, by (peer, change).
+type Arrivals = Arc<Mutex<HashMap<(usize, ChangeHash), Instant>>>;
+
+/// One N's figures.
+pub(crate) struct MeshRun {
+    pub(crate) latencies: Vec<Duration>,
+    /// Bytes a peer received per edit made by another peer.
+    pub(crate) received_per_edit: f64,
+    /// Raw bytes of one of those changes, on average.
+    pub(crate) change_bytes: f64,
+    /// The same, for raw Automerge copies syncing in memory.
+    pub(crate) raw_received_per_edit: f64,
+    /// Raw automerge sync, two peers, same document, keystroke by keystroke.
+    pub(crate) raw: Vec<Duration>,
+}
+
+fn ip_addrs(node: &Node) -> Vec<std::net::SocketAddr> {
+    node.addr()
+        .addrs
+        .iter()
+        .filter_map(|a| match a {
+            iroh::TransportAddr::Ip(ip) => Some(*ip),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Follows `doc` on peer `k`, recording when each change first shows up.
+fn watch(
+    node: Arc<Node>,
+    k: usize,
+    doc: String,
+    arrivals: Arrivals,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let Ok(mut changed) = node.library().changes(&doc).await else {
+            return;
+        };
+        let Ok(mut seen) = node.library().document(&doc).await.map(|d| d.get_heads()) else {
+            return;
+        };
+        while changed.recv().await.is_some() {
+            while changed.try_recv().is_ok() {}
+            let Ok(now) = node.library().document(&doc).await else {
+                return;
+            };
+            let at = Instant::now();
+            let mut arrivals = arrivals.lock().unwrap_or_else(PoisonError::into_inner);
+            for change in now.get_changes(&seen) {
+                arrivals.entry((k, change.hash())).or_insert(at);
+            }
+            seen = now.get_heads();
+        }
+    })
+}
+
+/// The card peer `i` adds in round `round`; `tag` keeps Guild's cards and
+/// the raw copies' apart (the raw copies start from Guild's final document).
+fn card(tag: char, round: usize, i: usize) -> Op {
+    Op::AddCard {
+        id: format!("{tag}{round}-p{i}"),
+        cell: Cell::ALL[i % 4],
+        text: format!("Card {round} from peer {i}"),
+        position: Position::End,
+    }
+}
+
+/// A node in each of `dirs`, all holding one new charter, every pair
+/// connected (the lower index dials). Returns them and the charter's id.
+async fn start_mesh(dirs: &[tempfile::TempDir]) -> Result<(Vec<Arc<Node>>, String)> {
+    let n = dirs.len();
+    let mut nodes = Vec::with_capacity(n);
+    for dir in dirs {
+        nodes.push(Arc::new(node_in(dir.path()).await));
+    }
+    let doc = nodes[0].library().create("Many peers", true).await?;
+    let ticket = nodes[0].share(&doc, AccessLevel::ReadWrite).await?;
+    for joined in join_all(nodes[1..].iter().map(|node| node.join(&ticket, STUCK))).await {
+        joined.context("join")?;
+    }
+    let refs: Vec<&Node> = nodes.iter().map(AsRef::as_ref).collect();
+    // Everyone must know everyone's admission before they dial each other.
+    converged(&refs, &doc).await?;
+    let ids: Vec<String> = nodes.iter().map(|n| n.library().endpoint_id()).collect();
+    for (i, node) in nodes.iter().enumerate() {
+        for (j, other) in nodes.iter().enumerate() {
+            if i != j {
+                node.remember_peer(&ids[j], ip_addrs(other));
+            }
+        }
+    }
+    for (i, node) in nodes.iter().enumerate().skip(1) {
+        for id in &ids[i + 1..] {
+            node.connect_peer(id)?;
+        }
+    }
+    let started = Instant::now();
+    while !nodes.iter().enumerate().all(|(i, node)| {
+        ids.iter()
+            .enumerate()
+            .all(|(j, id)| i == j || node.is_connected_to(id))
+    }) {
+        if started.elapsed() > STUCK {
+            bail!("{n} peers did not all connect");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    join_all(nodes.iter().map(|node| quiet_wire(node))).await;
+    Ok((nodes, doc))
+}
+
+/// `n` peers, `rounds` rounds of everyone adding a card at once.
+pub(crate) async fn run(n: usize, rounds: usize) -> Result<MeshRun> {
+    let dirs: Vec<_> = (0..n)
+        .map(|_| tempfile::tempdir())
+        .collect::<Result<_, _>>()?;
+    let (nodes, doc) = Box::pin(start_mesh(&dirs)).await?;
+    let arrivals: Arrivals = Arc::default();
+    let watchers: Vec<_> = nodes
+        .iter()
+        .enumerate()
+        .map(|(k, node)| watch(Arc::clone(node), k, doc.clone(), Arc::clone(&arrivals)))
+        .collect();
+    // The watchers read their starting heads first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before: Vec<u64> = nodes.iter().map(|n| n.wire_bytes().0).collect();
+    let mut edits: Vec<(usize, ChangeHash, Instant)> = Vec::new();
+    for round in 0..rounds {
+        let made = join_all(nodes.iter().enumerate().map(|(i, node)| {
+            let doc = &doc;
+            async move {
+                let op = card('g', round, i);
+                let started = Instant::now();
+                let hash = node.library().edit(doc, &op).await?;
+                anyhow::Ok((i, hash.context("an edit made no change")?, started))
+            }
+        }))
+        .await;
+        let made: Vec<_> = made.into_iter().collect::<Result<_>>()?;
+        let started = Instant::now();
+        loop {
+            let everywhere = {
+                let arrivals = arrivals.lock().unwrap_or_else(PoisonError::into_inner);
+                made.iter().all(|(origin, hash, _)| {
+                    (0..n).all(|k| k == *origin || arrivals.contains_key(&(k, *hash)))
+                })
+            };
+            if everywhere {
+                break;
+            }
+            if started.elapsed() > STUCK {
+                bail!("round {round} of {n} peers never reached everyone");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        edits.extend(made);
+    }
+    let after = join_all(nodes.iter().map(|node| quiet_wire(node))).await;
+    let received: u64 = after
+        .iter()
+        .zip(&before)
+        .map(|((rx, _), before)| rx - before)
+        .sum();
+    let latencies = {
+        let arrivals = arrivals.lock().unwrap_or_else(PoisonError::into_inner);
+        edits
+            .iter()
+            .map(|(origin, hash, started)| {
+                (0..n)
+                    .filter(|k| k != origin)
+                    .filter_map(|k| arrivals.get(&(k, *hash)))
+                    .map(|at| at.saturating_duration_since(*started))
+                    .max()
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let last = nodes[0].library().document(&doc).await?;
+    let change_bytes: usize = edits
+        .iter()
+        .filter_map(|(_, hash, _)| last.get_change_by_hash(hash))
+        .map(|c| c.raw_bytes().len())
+        .sum();
+    let saved = last.save();
+    for watcher in watchers {
+        watcher.abort();
+    }
+    for stopped in join_all(nodes.iter().map(|node| node.shutdown())).await {
+        stopped?;
+    }
+    drop(nodes);
+    let raw = raw::edit_run(&saved, edits.len().max(1), |k| Op::AddCard {
+        id: format!("raw-{k}"),
+        cell: Cell::ALL[k % 4],
+        text: format!("Card {k} from the raw peer"),
+        position: Position::End,
+    })
+    .await?;
+    let raw_received_per_edit = raw::mesh_in_memory(&saved, n, rounds, |r, i| card('w', r, i))?;
+    let foreign = (n * (n - 1) * rounds).max(1) as f64;
+    Ok(MeshRun {
+        latencies,
+        received_per_edit: received as f64 / foreign,
+        change_bytes: change_bytes as f64 / edits.len().max(1) as f64,
+        raw_received_per_edit,
+        raw: raw.latencies,
+    })
+}
+
+/// Rows 6 for `n` peers.
+pub(crate) fn rows(n: usize, run: &MeshRun) -> Vec<Row> {
+    eprintln!(
+        "  note 6, {n} peers: one change is {:.0} B raw; Guild receives {:.1}× that per peer, raw automerge::sync {:.1}×",
+        run.change_bytes,
+        run.received_per_edit / run.change_bytes,
+        run.raw_received_per_edit / run.change_bytes
+    );
+    let (time_id, bytes_id) = match n {
+        2 => ("6a", "6e"),
+        4 => ("6b", "6f"),
+        8 => ("6c", "6g"),
+        _ => ("6d", "6h"),
+    };
+    let target = if n >= 16 {
+        Target::Below(100.0)
+    } else {
+        Target::None
+    };
+    vec![
+        Row::new(
+            time_id,
+            format!(
+                "{n} peers all editing: p99 edit → all peers, vs raw automerge::sync p99 (2 peers, same doc)"
+            ),
+            Unit::Ms,
+            ms(percentile(&run.latencies, 99)),
+            ms(percentile(&run.raw, 99)),
+        )
+        .target(target),
+        Row::new(
+            bytes_id,
+            format!(
+                "{n} peers: bytes received per peer per edit made elsewhere, vs a raw automerge::sync mesh (in memory)"
+            ),
+            Unit::Bytes,
+            run.received_per_edit,
+            run.raw_received_per_edit,
+        ),
+    ]
+}

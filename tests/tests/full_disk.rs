@@ -1,0 +1,104 @@
+//! A full disk while editing: every edit stays in memory, the library says
+//! "not saved" plainly, nothing already saved is lost, and everything is
+//! saved once space returns. Runs on a real, tiny tmpfs (root only; says it
+//! was skipped otherwise).
+
+// Tests: a panic with its message is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
+use std::time::{Duration, Instant};
+
+use guild_model::{Op, ProseField};
+use guild_sync::LibraryOptions;
+use guild_tests::disk::TinyDisk;
+use guild_tests::{open_library, runtime};
+
+fn purpose(text: &str) -> Op {
+    Op::SetProse {
+        field: ProseField::Purpose,
+        text: text.into(),
+    }
+}
+
+#[test]
+fn a_full_disk_keeps_edits_in_memory_says_not_saved_and_saves_when_space_returns() {
+    let disk = match TinyDisk::mount("8m") {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let rt = runtime();
+    rt.block_on(async {
+        let library = open_library(disk.path(), LibraryOptions::interactive())
+            .await
+            .unwrap();
+        let doc = library.create("Full disk CoP", true).await.unwrap();
+        library.edit(&doc, &purpose("saved before")).await.unwrap();
+
+        let filled = disk.fill();
+        let mut refused = 0;
+        for n in 0..5 {
+            let card = Op::AddCard {
+                id: format!("offline-{n}"),
+                cell: guild_model::Cell::MembersShortTerm,
+                text: format!("written on a full disk {n}"),
+                position: guild_model::Position::End,
+            };
+            if let Err(e) = library.edit(&doc, &card).await {
+                let message = e.to_string();
+                assert!(message.starts_with("not saved"), "{message}");
+                assert!(!message.contains('\n'), "one line: {message}");
+                refused += 1;
+            }
+        }
+        let err = library
+            .edit(&doc, &purpose("written on a full disk"))
+            .await
+            .expect_err("the disk is full");
+        eprintln!("filled {filled} bytes; {refused}/5 card edits and the purpose edit said: {err}");
+        assert!(refused >= 4, "edits on a full disk say they are not saved");
+        let health = library.health();
+        assert!(health.unsaved_writes > 0, "{health:?}");
+        assert!(
+            health
+                .last_write_error
+                .as_deref()
+                .is_some_and(|e| e.contains("No space left")),
+            "the reason names the full disk: {health:?}"
+        );
+        // Kept in memory: this process still reads every edit.
+        let charter = library.charter(&doc).await.unwrap();
+        assert_eq!(charter.purpose.text.as_str(), "written on a full disk");
+        assert!((0..5).all(|n| charter.cards.contains_key(&format!("offline-{n}"))));
+
+        disk.free();
+        let freed = Instant::now();
+        while !library.health().is_ok() {
+            assert!(
+                freed.elapsed() < Duration::from_secs(30),
+                "saved once space returned: {:?}",
+                library.health()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!(
+            "everything saved {} ms after space returned",
+            freed.elapsed().as_millis()
+        );
+        library.close().await.expect("nothing left unsaved");
+
+        let reopened = open_library(disk.path(), LibraryOptions::one_shot())
+            .await
+            .unwrap();
+        let charter = reopened.charter(&doc).await.unwrap();
+        assert_eq!(charter.purpose.text.as_str(), "written on a full disk");
+        assert!(
+            (0..5).all(|n| charter.cards.contains_key(&format!("offline-{n}"))),
+            "the edits made on the full disk were saved"
+        );
+        assert_eq!(charter.meta.title.as_str(), "Full disk CoP");
+        reopened.close().await.unwrap();
+    });
+}
