@@ -56,6 +56,9 @@ pub struct Charter {
     /// Absent from charters written before milestones existed.
     #[autosurgeon(missing = "Default::default")]
     pub milestones: BTreeMap<String, Milestone>,
+    /// For a personal copy: the charter it was copied from.
+    #[autosurgeon(missing = "Default::default")]
+    pub forked_from: Option<String>,
 }
 
 /// A named version of the charter.

@@ -74,6 +74,59 @@ fn walk<D: ReadDoc>(doc: &D, obj: &ObjId, path: &mut String, out: &mut Vec<Confl
     }
 }
 
+/// Resolves the conflict at `path` (as [`scalar_conflicts`] names it) to the
+/// value rendered as `choice`: writes it again, which supersedes every
+/// concurrent value for every peer. One change; `None` if there was no
+/// conflict there any more.
+pub fn resolve_conflict(
+    doc: &mut automerge::Automerge,
+    path: &str,
+    choice: &str,
+    now: i64,
+) -> Result<Option<automerge::ChangeHash>, crate::EditError> {
+    use automerge::transaction::{CommitOptions, Transactable as _};
+
+    let malformed = |e: automerge::AutomergeError| crate::EditError::Malformed(e.to_string());
+    let mut keys: Vec<&str> = path.split('.').collect();
+    let Some(last) = keys.pop() else {
+        return Ok(None);
+    };
+    let mut obj = ROOT;
+    for key in keys {
+        match doc.get(&obj, key).map_err(malformed)? {
+            Some((Value::Object(ObjType::Map), child)) => obj = child,
+            _ => return Ok(None),
+        }
+    }
+    let chosen = doc
+        .get_all(&obj, last)
+        .map_err(malformed)?
+        .into_iter()
+        .find_map(|(value, _)| match value {
+            Value::Scalar(s) if scalar_text(&s) == choice => Some(s.into_owned()),
+            _ => None,
+        });
+    let Some(chosen) = chosen else {
+        return Err(crate::EditError::Invalid(format!(
+            "`{choice}` is not one of the values of {path}"
+        )));
+    };
+    if doc.get_all(&obj, last).map_err(malformed)?.len() < 2 {
+        return Ok(None);
+    }
+    let message = format!("Resolve the conflict on {path}");
+    doc.transact_with(
+        |()| {
+            CommitOptions::default()
+                .with_message(message.clone())
+                .with_time(now)
+        },
+        |tx| tx.put(&obj, last, chosen.clone()),
+    )
+    .map(|success| success.hash)
+    .map_err(|failure| malformed(failure.error))
+}
+
 fn scalar_text(value: &automerge::ScalarValue) -> String {
     match value {
         automerge::ScalarValue::Str(s) => s.to_string(),

@@ -71,7 +71,12 @@ pub fn diff_charters(old: &Charter, new: &Charter) -> Vec<Difference> {
 
 fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Difference>) {
     // Access and milestones are about the document, not what the community wrote.
-    if old == new || matches!(path, "access" | "milestones" | "schema_version") {
+    if old == new
+        || matches!(
+            path,
+            "access" | "milestones" | "schema_version" | "forked_from"
+        )
+    {
         return;
     }
     match (old, new) {

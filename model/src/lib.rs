@@ -42,12 +42,13 @@ mod render;
 mod restore;
 mod template;
 mod text_diff;
+mod undo;
 
 pub use charter::{
     Access, Bridge, Card, Charter, Contribution, Device, DeviceAccess, HydrateCharterError,
     Inquiry, Invite, Member, Meta, Milestone, Note, Objective, Pitch, Purpose, Story, Unit, Vision,
 };
-pub use conflicts::{Conflict, ConflictValue, scalar_conflicts};
+pub use conflicts::{Conflict, ConflictValue, resolve_conflict, scalar_conflicts};
 pub use diff::{Change, Difference, diff_charters};
 pub use enums::{
     AccessLevel, Cell, Cycle, Horizon, Membership, Phase, Role, Status, Tag, UnitKind, UnknownValue,
@@ -67,3 +68,4 @@ pub use render::{to_html, to_json, to_markdown, to_markdown_with_ids};
 pub use restore::{common_heads, copy_paths, keep_only_device, restore_version};
 pub use template::{SEED_VALUE_TABLE, seed_cards};
 pub use text_diff::single_splice;
+pub use undo::undo_change;

@@ -33,7 +33,12 @@ pub fn restore_version(
     let keys: Vec<String> = old
         .keys(ROOT)
         .chain(doc.keys(ROOT))
-        .filter(|k| !matches!(k.as_str(), "access" | "milestones" | "schema_version"))
+        .filter(|k| {
+            !matches!(
+                k.as_str(),
+                "access" | "milestones" | "schema_version" | "forked_from"
+            )
+        })
         .collect();
     copy_paths(
         doc,
@@ -105,7 +110,7 @@ fn copy_path(
 }
 
 /// Makes `dst[key]` equal to `src[key]` (absent in `src` → deleted).
-fn copy_key(
+pub(crate) fn copy_key(
     tx: &mut Transaction<'_>,
     dst: &ObjId,
     source: &Automerge,
@@ -194,12 +199,13 @@ pub fn common_heads(a: &Automerge, b: &Automerge) -> Vec<ChangeHash> {
     heads
 }
 
-/// Makes a document private to one device: every other device is dropped
-/// from its access list (not revoked) and every open invite closed. Used on
-/// a personal copy, which must not sync to the community's devices.
+/// Makes a document a personal copy of `origin`, private to one device:
+/// every other device is dropped from its access list (not revoked), every
+/// open invite closed, and the origin recorded for a later "propose back".
 pub fn keep_only_device(
     doc: &mut Automerge,
     endpoint: &str,
+    origin: &str,
     now: i64,
 ) -> Result<Option<ChangeHash>, EditError> {
     let result = doc.transact_with(
@@ -209,6 +215,8 @@ pub fn keep_only_device(
                 .with_time(now)
         },
         |tx| {
+            tx.put(ROOT, "forked_from", origin)
+                .map_err(|e| malformed(&e))?;
             let Some((Value::Object(ObjType::Map), access)) =
                 tx.get(ROOT, "access").map_err(|e| malformed(&e))?
             else {

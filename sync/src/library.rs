@@ -607,13 +607,42 @@ impl Library {
         .await
     }
 
+    /// Undoes one change (normally this person's own) as a new change,
+    /// leaving what others wrote since alone. Returns the new change, to
+    /// undo in turn for a redo; `None` if nothing was left to undo.
+    pub async fn undo(
+        &self,
+        id: &str,
+        change: ChangeHash,
+    ) -> Result<Option<ChangeHash>, LibraryError> {
+        self.write_with(id, move |doc, now| {
+            Ok(guild_model::undo_change(doc, change, now)?)
+        })
+        .await
+    }
+
+    /// Resolves a scalar conflict (see [`CharterView::conflicts`]) to the
+    /// value rendered as `choice`, for every peer.
+    pub async fn resolve_conflict(
+        &self,
+        id: &str,
+        path: &str,
+        choice: &str,
+    ) -> Result<Option<ChangeHash>, LibraryError> {
+        let (path, choice) = (path.to_owned(), choice.to_owned());
+        self.write_with(id, move |doc, now| {
+            Ok(guild_model::resolve_conflict(doc, &path, &choice, now)?)
+        })
+        .await
+    }
+
     /// Makes a personal copy of a charter: a new document with the whole
     /// history, shared with no one (only this device is admitted, no invite
     /// is open). Returns the copy's id.
     pub async fn fork(&self, id: &str) -> Result<String, LibraryError> {
         let mut doc = self.document(id).await?;
         doc.set_actor(self.actor.clone());
-        keep_only_device(&mut doc, &self.endpoint_id(), now())?;
+        keep_only_device(&mut doc, &self.endpoint_id(), id, now())?;
         let handle = self.repo.create(doc).await?;
         self.save_new(&handle).await?;
         self.watcher.watch(&handle);

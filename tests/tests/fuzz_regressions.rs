@@ -107,6 +107,7 @@ fn the_seeds_are_valid_inputs() {
     assert_eq!(read_write.frames, 2);
     assert!(read_write.handshake_completed, "{read_write:?}");
     assert!(read_write.document_changed, "{read_write:?}");
+    assert!(!read_write.hung_up, "{read_write:?}");
     let joined = sync_message_outcome(&committed("sync_message", "seed-join-request-sync"));
     assert!(
         joined.handshake_completed && joined.document_changed,
@@ -144,10 +145,13 @@ fn the_automerge_parser_panic_is_contained_everywhere() {
     let healthy = committed("sync_message", "seed-raw-automerge-sync");
     assert_eq!(guild_sync::store::check_sync_message(&healthy[5..]), Ok(()));
 
-    // Sent by a read-write peer after samod's handshake, the message is
-    // screened out and the charter is untouched.
+    // Sent by a read-write peer after samod's handshake and a request that
+    // loaded the charter, the message is screened out: the peer is hung up
+    // on and the charter is untouched.
     let outcome = sync_message_outcome(&committed("sync_message", "opid-counter-overflow"));
+    assert_eq!(outcome.frames, 2);
     assert!(outcome.handshake_completed, "{outcome:?}");
+    assert!(outcome.hung_up, "{outcome:?}");
     assert!(!outcome.document_changed, "{outcome:?}");
 }
 

@@ -251,3 +251,83 @@ fn a_personal_copy_is_private_and_its_chosen_edits_merge_back() {
         }
     });
 }
+
+#[test]
+fn a_concurrent_status_write_is_a_conflict_with_both_authors_that_resolves_everywhere() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    runtime().block_on(async {
+        let ana = node(dirs[0].path(), "Ana's laptop").await;
+        let ben = node(dirs[1].path(), "Ben's desktop").await;
+        let doc = ana.library().create("Conflict CoP", true).await.unwrap();
+        ana.library()
+            .edit(
+                &doc,
+                &Op::AddObjective {
+                    id: "o1".into(),
+                    title: "Run a data clinic".into(),
+                    position: Position::End,
+                },
+            )
+            .await
+            .unwrap();
+        let ticket = ana.share(&doc, AccessLevel::ReadWrite).await.unwrap();
+        ben.join(&ticket, Duration::from_secs(20)).await.unwrap();
+        converge(&[&ana, &ben], &doc).await;
+
+        // Offline from each other, both set the status.
+        ben.disconnect(&ana.library().endpoint_id());
+        let status = |s: guild_model::Status| Op::EditObjective {
+            id: "o1".into(),
+            edit: guild_model::ObjectiveEdit::Status(s),
+        };
+        ana.library()
+            .edit(&doc, &status(guild_model::Status::Active))
+            .await
+            .unwrap();
+        ben.library()
+            .edit(&doc, &status(guild_model::Status::Dropped))
+            .await
+            .unwrap();
+        ben.connect_peer(&ana.library().endpoint_id()).unwrap();
+        converge(&[&ana, &ben], &doc).await;
+
+        for peer in [&ana, &ben] {
+            let view = peer.library().view(&doc).await.unwrap();
+            let conflict = view
+                .conflicts
+                .iter()
+                .find(|c| c.path == "objectives.o1.status")
+                .expect("the status is a conflict");
+            let mut both: Vec<(String, String)> = conflict
+                .values
+                .iter()
+                .map(|v| (v.value.clone(), author_of(&view.charter, &v.actor)))
+                .collect();
+            both.sort();
+            assert_eq!(
+                both,
+                vec![
+                    ("active".to_owned(), "Ana's laptop".to_owned()),
+                    ("dropped".to_owned(), "Ben's desktop".to_owned())
+                ]
+            );
+        }
+        ana.library()
+            .resolve_conflict(&doc, "objectives.o1.status", "dropped")
+            .await
+            .unwrap()
+            .expect("a change");
+        converge(&[&ana, &ben], &doc).await;
+        for peer in [&ana, &ben] {
+            let view = peer.library().view(&doc).await.unwrap();
+            assert!(view.conflicts.is_empty(), "{:?}", view.conflicts);
+            assert_eq!(
+                view.charter.objectives["o1"].status,
+                guild_model::Status::Dropped
+            );
+        }
+        for peer in [ben, ana] {
+            peer.shutdown().await.unwrap();
+        }
+    });
+}

@@ -71,6 +71,25 @@ impl eframe::App for GuildApp {
             }
             Phase::Ready => {}
         }
+        // Ctrl+Z / Ctrl+Shift+Z undo this person's own changes, as new
+        // changes; inside a text field the field's own undo applies instead.
+        if let Some(open) = &vm.open
+            && ui.ctx().memory(egui::Memory::focused).is_none()
+        {
+            let doc = open.view.id.clone();
+            let (undo, redo) = ui.ctx().input_mut(|i| {
+                let redo = i.consume_key(
+                    egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+                    egui::Key::Z,
+                );
+                (i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z), redo)
+            });
+            if redo {
+                send(UiCommand::Redo { doc });
+            } else if undo {
+                send(UiCommand::Undo { doc });
+            }
+        }
         shell::top_bar(ui, &vm, &mut self.state, &send);
         shell::status_bar(ui, &vm);
         match &vm.open {
@@ -93,8 +112,7 @@ impl eframe::App for GuildApp {
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
                             let me = vm.identity.as_ref().map_or("someone", |i| i.name.as_str());
-                            let history = vm.history.as_deref();
-                            sections::show(ui, section, open, history, &mut self.state, &send, me);
+                            sections::show(ui, section, open, &vm, &mut self.state, &send, me);
                         });
                 });
             }

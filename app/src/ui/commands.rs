@@ -48,6 +48,25 @@ pub(crate) enum UiCommand {
     ViewVersion { doc: String, hash: String },
     /// Bring the charter back to a version, as a new change.
     Restore { doc: String, hash: String },
+    /// Undo this person's last change to the charter (Ctrl+Z).
+    Undo { doc: String },
+    /// Redo the last undone change (Ctrl+Shift+Z).
+    Redo { doc: String },
+    /// Settle a scalar conflict on the value rendered as `choice`.
+    ResolveConflict {
+        doc: String,
+        path: String,
+        choice: String,
+    },
+    /// List what a personal copy changed since it was made.
+    LoadProposals { from: String, into: String },
+    /// Merge the chosen changes of a personal copy back, and open the
+    /// community's charter.
+    MergeBack {
+        from: String,
+        into: String,
+        paths: Vec<String>,
+    },
     /// Make a personal copy (shared with no one) and open it.
     Fork { doc: String },
     /// Forget a toast.

@@ -175,7 +175,7 @@ pub(crate) fn navigation(ui: &mut egui::Ui, open: &OpenCharter, state: &mut UiSt
                         .small()
                         .color(Color32::from_rgb(214, 140, 30)),
                 )
-                .on_hover_text("Two people set these at once; set one again to settle it.");
+                .on_hover_text("Two people set these at once: History shows both and settles it.");
             }
         });
 }

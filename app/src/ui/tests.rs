@@ -651,3 +651,192 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
     assert_eq!(copy.purpose.text.as_str(), "The ratified purpose.");
     assert_eq!(copy.access.devices.len(), 1, "shared with no one");
 }
+
+/// A charter file whose objective `o1` two people set to different
+/// statuses at once (two actors, merged).
+fn conflicting_charter_file(dir: &Path) -> std::path::PathBuf {
+    use guild_model::{ObjectiveEdit, Position, Status, apply};
+    let mut ana = guild_model::new_charter("Conflict CoP", 1_700_000_000).unwrap();
+    apply(
+        &mut ana,
+        &Op::AddObjective {
+            id: "o1".into(),
+            title: "Run a data clinic".into(),
+            position: Position::End,
+        },
+        1_700_000_001,
+    )
+    .unwrap();
+    let mut ben = ana.fork();
+    for (doc, status) in [(&mut ana, Status::Active), (&mut ben, Status::Dropped)] {
+        apply(
+            doc,
+            &Op::EditObjective {
+                id: "o1".into(),
+                edit: ObjectiveEdit::Status(status),
+            },
+            1_700_000_002,
+        )
+        .unwrap();
+    }
+    ana.merge(&mut ben).unwrap();
+    let path = dir.join("conflict.automerge");
+    std::fs::write(&path, ana.save()).unwrap();
+    path
+}
+
+#[test]
+fn a_conflict_shows_both_values_and_keeping_one_settles_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = conflicting_charter_file(dir.path());
+    let mut harness = harness(dir.path(), true);
+    wait_for(&mut harness, "the library", |vm| {
+        vm.phase == super::view_model::Phase::Ready
+    });
+    harness.state().command(UiCommand::Import { path: file });
+    wait_for(&mut harness, "the imported charter", |vm| {
+        vm.library.iter().any(|e| e.title == "Conflict CoP")
+    });
+    let doc = harness.state().view().library[0].id.clone();
+    harness.state().command(UiCommand::Open(doc));
+    wait_for(&mut harness, "the conflict", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| !o.view.conflicts.is_empty())
+    });
+    go_to(&mut harness, "History");
+    harness.run_steps(3);
+    shows(&harness, "objectives.o1.status");
+    harness.get_by_label_contains("Keep “dropped”").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, "the settled status", |vm| {
+        vm.open.as_ref().is_some_and(|o| {
+            o.view.conflicts.is_empty()
+                && o.view.charter.objectives["o1"].status == guild_model::Status::Dropped
+        })
+    });
+}
+
+#[test]
+fn ctrl_z_undoes_my_last_change_and_ctrl_shift_z_redoes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    let doc = harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .id
+        .clone();
+    harness.state().command(UiCommand::Edit {
+        doc,
+        ops: vec![Op::AddCard {
+            id: "slip".into(),
+            cell: Cell::MembersShortTerm,
+            text: "A card added by mistake".into(),
+            position: guild_model::Position::End,
+        }],
+        base: None,
+    });
+    wait_for(&mut harness, "the card", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.cards.contains_key("slip"))
+    });
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    wait_for(&mut harness, "the undo", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| !o.view.charter.cards.contains_key("slip"))
+    });
+    harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    wait_for(&mut harness, "the redo", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.cards.contains_key("slip"))
+    });
+    let seeds = charter(&harness).cards.len();
+    assert_eq!(seeds, 23, "the template's 22 cards and the redone one");
+}
+
+#[test]
+fn a_personal_copy_proposes_back_only_the_ticked_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    let origin = harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .id
+        .clone();
+    go_to(&mut harness, "History");
+    click(&mut harness, "Make a personal copy");
+    wait_for(&mut harness, "the personal copy", |vm| {
+        vm.open.as_ref().is_some_and(|o| o.view.id != origin)
+    });
+    let copy = harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .id
+        .clone();
+    harness.state().command(UiCommand::Edit {
+        doc: copy.clone(),
+        ops: vec![
+            Op::SetProse {
+                field: ProseField::Vision,
+                text: "Thought through alone.".into(),
+            },
+            Op::AddCard {
+                id: "draft".into(),
+                cell: Cell::OrganisationLongTerm,
+                text: "Not ready yet".into(),
+                position: guild_model::Position::End,
+            },
+        ],
+        base: None,
+    });
+    wait_for(&mut harness, "the copy's edits", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.cards.contains_key("draft"))
+    });
+    go_to(&mut harness, "History");
+    shows(&harness, "This is your personal copy of “Data CoP”.");
+    click(&mut harness, "Propose back");
+    wait_for(&mut harness, "the proposals", |vm| vm.proposals.is_some());
+    harness.run_steps(2);
+    click(&mut harness, "+ cards.draft");
+    click(&mut harness, "Merge chosen");
+    wait_for(&mut harness, "the community's charter again", |vm| {
+        vm.open.as_ref().is_some_and(|o| o.view.id == origin)
+    });
+    wait_for(&mut harness, "the merged vision", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.vision.statement.as_str() == "Thought through alone.")
+    });
+    let charter = charter(&harness);
+    assert!(
+        !charter.cards.contains_key("draft"),
+        "the unticked card stayed in the copy"
+    );
+    assert_eq!(charter.access.devices.len(), 1);
+    assert_eq!(
+        charter.forked_from, None,
+        "the copy's origin mark stays in the copy"
+    );
+}

@@ -69,6 +69,14 @@ pub(crate) struct HistoryView {
     pub(crate) version: Option<VersionView>,
 }
 
+/// What a personal copy would bring back to its community's charter.
+#[derive(Debug, Clone)]
+pub(crate) struct Proposals {
+    pub(crate) from: String,
+    pub(crate) into: String,
+    pub(crate) differences: Vec<guild_model::Difference>,
+}
+
 /// This person, as peers see them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Identity {
@@ -126,6 +134,7 @@ pub(crate) struct ViewModel {
     pub(crate) toasts: Vec<Toast>,
     pub(crate) health: StoreHealth,
     pub(crate) history: Option<Arc<HistoryView>>,
+    pub(crate) proposals: Option<Arc<Proposals>>,
 }
 
 /// The published snapshot: the worker swaps it, the UI clones the `Arc`.

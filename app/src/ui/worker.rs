@@ -120,6 +120,10 @@ struct Worker {
     presence: HashMap<String, Presence>,
     next_toast: u64,
     done_tx: mpsc::UnboundedSender<Done>,
+    /// This session's own changes, per charter, newest last: what Ctrl+Z undoes.
+    undo: HashMap<String, Vec<automerge::ChangeHash>>,
+    /// The changes that undid them, newest last: what Ctrl+Shift+Z undoes.
+    redo: HashMap<String, Vec<automerge::ChangeHash>>,
 }
 
 async fn run(
@@ -167,6 +171,8 @@ async fn run(
         repaint,
         open: None,
         section: "overview",
+        undo: HashMap::new(),
+        redo: HashMap::new(),
         presence: HashMap::new(),
         next_toast: 0,
         done_tx,
@@ -420,10 +426,38 @@ impl Worker {
         let library = self.node.library();
         match command {
             UiCommand::Edit { doc, ops, base } => {
-                if let Err(e) = library.edit_batch(&doc, &ops, base.as_deref()).await {
-                    self.toast(format!("not saved: {e}"), true);
+                match library.edit_batch(&doc, &ops, base.as_deref()).await {
+                    Ok(Some(hash)) => {
+                        self.undo.entry(doc.clone()).or_default().push(hash);
+                        self.redo.remove(&doc);
+                    }
+                    Ok(None) => {}
+                    Err(e) => self.toast(format!("not saved: {e}"), true),
                 }
                 self.refresh_open().await;
+            }
+            UiCommand::Undo { doc } => {
+                if let Some(hash) = self.undo.get_mut(&doc).and_then(Vec::pop) {
+                    match library.undo(&doc, hash).await {
+                        Ok(Some(undone)) => self.redo.entry(doc.clone()).or_default().push(undone),
+                        Ok(None) => self.toast(
+                            "Nothing left to undo there: it was changed since".into(),
+                            false,
+                        ),
+                        Err(e) => self.toast(format!("could not undo: {e}"), true),
+                    }
+                    self.refresh_open().await;
+                }
+            }
+            UiCommand::Redo { doc } => {
+                if let Some(hash) = self.redo.get_mut(&doc).and_then(Vec::pop) {
+                    match library.undo(&doc, hash).await {
+                        Ok(Some(redone)) => self.undo.entry(doc.clone()).or_default().push(redone),
+                        Ok(None) => {}
+                        Err(e) => self.toast(format!("could not redo: {e}"), true),
+                    }
+                    self.refresh_open().await;
+                }
             }
             UiCommand::Share { doc, access } => match self.node.share(&doc, access).await {
                 Ok(ticket) => self.vm.ticket = Some(ticket.to_string()),
@@ -508,6 +542,44 @@ impl Worker {
                 }
                 self.refresh_open().await;
                 self.load_history(&doc, Some(&hash)).await;
+            }
+            UiCommand::ResolveConflict { doc, path, choice } => {
+                match library.resolve_conflict(&doc, &path, &choice).await {
+                    Ok(_) => self.toast(format!("{path} is now “{choice}” for everyone"), false),
+                    Err(e) => self.toast(format!("could not settle the conflict: {e}"), true),
+                }
+                self.refresh_open().await;
+            }
+            UiCommand::LoadProposals { from, into } => {
+                match library.proposals(&from, &into).await {
+                    Ok(differences) => {
+                        self.vm.proposals = Some(Arc::new(super::view_model::Proposals {
+                            from,
+                            into,
+                            differences,
+                        }));
+                    }
+                    Err(e) => self.toast(
+                        format!("cannot compare with the community's charter: {e}"),
+                        true,
+                    ),
+                }
+            }
+            UiCommand::MergeBack { from, into, paths } => {
+                match library.merge_from(&from, &into, &paths).await {
+                    Ok(merged) => {
+                        self.toast(
+                            format!(
+                                "{} change(s) merged into the community's charter",
+                                merged.len()
+                            ),
+                            false,
+                        );
+                        self.vm.proposals = None;
+                        return Some(into);
+                    }
+                    Err(e) => self.toast(format!("could not merge: {e}"), true),
+                }
             }
             UiCommand::Fork { doc } => match library.fork(&doc).await {
                 Ok(copy) => {

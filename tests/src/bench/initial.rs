@@ -54,6 +54,7 @@ async fn join(a: &Node, b_dir: &Path, doc: &str, repeats: usize) -> Result<(Vec<
     let joined = started.elapsed();
     converged(&[a, &b], doc).await?;
     let (rx, tx) = quiet_wire(&b).await;
+    let frames = b.wire_frames();
     b.shutdown().await?;
     let a_doc = a.library().document(doc).await?;
     let saved = a_doc.save();
@@ -66,10 +67,12 @@ async fn join(a: &Node, b_dir: &Path, doc: &str, repeats: usize) -> Result<(Vec<
             took
         })
         .collect();
-    let (raw_join, _, _) = sync_in_memory(&a_doc, &Automerge::new(), State::new(), State::new())?;
+    let raw = sync_in_memory(&a_doc, &Automerge::new(), State::new(), State::new())?;
     eprintln!(
-        "  note 3: raw automerge::sync to an empty peer: {raw_join} B ({:.2}× save()); Guild's join: {rx} B received, {tx} B sent",
-        raw_join as f64 / saved.len() as f64
+        "  note 3: raw automerge::sync to an empty peer: {} B ({:.2}× save()) in messages of [{}] B; Guild's join: {rx} B received, {tx} B sent in {frames:?} frames",
+        raw.bytes,
+        raw.bytes as f64 / saved.len() as f64,
+        raw.messages.join(", "),
     );
     let rows = vec![
         Row::new(
@@ -105,19 +108,24 @@ async fn reconnects(
     let b = node_in(b_dir).await;
     b.sync(doc, STUCK).await?;
     let (rx, tx) = quiet_wire(&b).await;
+    let frames = b.wire_frames();
     let b_doc = b.library().document(doc).await?;
     b.shutdown().await?;
     drop(b);
-    let (fresh, a_state, b_state) = sync_in_memory(a_doc, &b_doc, State::new(), State::new())?;
-    let (kept, _, _) = sync_in_memory(
+    let fresh = sync_in_memory(a_doc, &b_doc, State::new(), State::new())?;
+    let (a_state, b_state) = (fresh.a_state, fresh.b_state);
+    let kept = sync_in_memory(
         a_doc,
         &b_doc,
         persisted_state(&a_state)?,
         persisted_state(&b_state)?,
     )?;
     eprintln!(
-        "  note 4a: Guild: {rx} B received, {tx} B sent; raw automerge::sync with the sync state kept from last time: {kept} B"
+        "  note 4a: Guild: {rx} B received, {tx} B sent in {frames:?} frames; raw automerge::sync from fresh states: [{}] B; with the sync states kept from last time: [{}] B",
+        fresh.messages.join(", "),
+        kept.messages.join(", "),
     );
+    let fresh = fresh.bytes;
     let mut rows = vec![
         Row::new(
             "4a",
@@ -138,18 +146,20 @@ async fn reconnects(
     let b = node_in(b_dir).await;
     b.sync(doc, STUCK).await?;
     let (rx, tx) = quiet_wire(&b).await;
+    let frames = b.wire_frames();
     converged(&[a, &b], doc).await?;
     b.shutdown().await?;
-    let (fresh, _, _) = sync_in_memory(a_doc, &b_doc, State::new(), State::new())?;
+    let fresh = sync_in_memory(a_doc, &b_doc, State::new(), State::new())?.bytes;
     // Sync states as both sides kept them from the session before the edits.
-    let (kept, _, _) = sync_in_memory(
+    let kept = sync_in_memory(
         a_doc,
         &b_doc,
         persisted_state(&a_state)?,
         persisted_state(&b_state)?,
-    )?;
+    )?
+    .bytes;
     eprintln!(
-        "  note 4b: Guild: {rx} B received, {tx} B sent; raw automerge::sync with the sync states kept: {kept} B"
+        "  note 4b: Guild: {rx} B received, {tx} B sent in {frames:?} frames; raw automerge::sync with the sync states kept: {kept} B"
     );
     rows.push(Row::new(
         "4b",

@@ -131,31 +131,25 @@ async fn start_mesh(dirs: &[tempfile::TempDir]) -> Result<(Vec<Arc<Node>>, Strin
     Ok((nodes, doc))
 }
 
-/// `n` peers, `rounds` rounds of everyone adding a card at once.
-pub(crate) async fn run(n: usize, rounds: usize) -> Result<MeshRun> {
-    let dirs: Vec<_> = (0..n)
-        .map(|_| tempfile::tempdir())
-        .collect::<Result<_, _>>()?;
-    let (nodes, doc) = Box::pin(start_mesh(&dirs)).await?;
-    let arrivals: Arrivals = Arc::default();
-    let watchers: Vec<_> = nodes
-        .iter()
-        .enumerate()
-        .map(|(k, node)| watch(Arc::clone(node), k, doc.clone(), Arc::clone(&arrivals)))
-        .collect();
-    // The watchers read their starting heads first.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let before: Vec<u64> = nodes.iter().map(|n| n.wire_bytes().0).collect();
+/// `rounds` rounds of every node adding a card at once, each round over
+/// once every card is on every node. Returns every edit (origin, change,
+/// when it started) and how long each round took.
+async fn edit_rounds(
+    nodes: &[Arc<Node>],
+    doc: &str,
+    rounds: usize,
+    arrivals: &Arrivals,
+) -> Result<(Vec<(usize, ChangeHash, Instant)>, Vec<Duration>)> {
+    let n = nodes.len();
     let mut edits: Vec<(usize, ChangeHash, Instant)> = Vec::new();
+    let mut round_times = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        let made = join_all(nodes.iter().enumerate().map(|(i, node)| {
-            let doc = &doc;
-            async move {
-                let op = card('g', round, i);
-                let started = Instant::now();
-                let hash = node.library().edit(doc, &op).await?;
-                anyhow::Ok((i, hash.context("an edit made no change")?, started))
-            }
+        let round_started = Instant::now();
+        let made = join_all(nodes.iter().enumerate().map(|(i, node)| async move {
+            let op = card('g', round, i);
+            let started = Instant::now();
+            let hash = node.library().edit(doc, &op).await?;
+            anyhow::Ok((i, hash.context("an edit made no change")?, started))
         }))
         .await;
         let made: Vec<_> = made.into_iter().collect::<Result<_>>()?;
@@ -176,8 +170,40 @@ pub(crate) async fn run(n: usize, rounds: usize) -> Result<MeshRun> {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         edits.extend(made);
+        round_times.push(round_started.elapsed());
     }
+    Ok((edits, round_times))
+}
+
+/// `n` peers, `rounds` rounds of everyone adding a card at once.
+pub(crate) async fn run(n: usize, rounds: usize) -> Result<MeshRun> {
+    let dirs: Vec<_> = (0..n)
+        .map(|_| tempfile::tempdir())
+        .collect::<Result<_, _>>()?;
+    let (nodes, doc) = Box::pin(start_mesh(&dirs)).await?;
+    let arrivals: Arrivals = Arc::default();
+    let watchers: Vec<_> = nodes
+        .iter()
+        .enumerate()
+        .map(|(k, node)| watch(Arc::clone(node), k, doc.clone(), Arc::clone(&arrivals)))
+        .collect();
+    // The watchers read their starting heads first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before: Vec<u64> = nodes.iter().map(|n| n.wire_bytes().0).collect();
+    let (edits, round_times) = edit_rounds(&nodes, &doc, rounds, &arrivals).await?;
+    let settling = Instant::now();
     let after = join_all(nodes.iter().map(|node| quiet_wire(node))).await;
+    // Whether rounds slow down as they pile up, and how long the traffic
+    // goes on after the last edit is everywhere, tell a storm from a stall.
+    eprintln!(
+        "  note 6, {n} peers: rounds took {} ms; the wire went quiet {:.1} s after the last round",
+        round_times
+            .iter()
+            .map(|t| format!("{:.0}", ms(*t)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        settling.elapsed().as_secs_f64() - 0.3,
+    );
     let received: u64 = after
         .iter()
         .zip(&before)

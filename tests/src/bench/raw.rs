@@ -219,29 +219,39 @@ pub(crate) async fn edit_run(
     })
 }
 
+/// What an in-memory sync took, and the sync states it left.
+pub(crate) struct Synced {
+    /// Frame bytes, both ways (payload + 4-byte prefix each).
+    pub(crate) bytes: u64,
+    /// Each message's frame bytes, in order, `A→B` or `B→A`.
+    pub(crate) messages: Vec<String>,
+    pub(crate) a_state: State,
+    pub(crate) b_state: State,
+}
+
 /// Runs Automerge's sync protocol between copies of `a` and `b`, starting
 /// from `a_state` and `b_state`, until neither has anything to say.
-/// Returns the frame bytes it took (payload + 4-byte prefix each way) and
-/// the states afterwards.
 pub(crate) fn sync_in_memory(
     a: &Automerge,
     b: &Automerge,
     mut a_state: State,
     mut b_state: State,
-) -> Result<(u64, State, State)> {
+) -> Result<Synced> {
     let (mut a, mut b) = (a.clone(), b.clone());
-    let mut bytes = 0u64;
+    let (mut bytes, mut messages) = (0u64, Vec::new());
     for _ in 0..1000 {
         let mut quiet = true;
         if let Some(message) = a.generate_sync_message(&mut a_state) {
             let encoded = message.encode();
             bytes += encoded.len() as u64 + 4;
+            messages.push(format!("A→B {}", encoded.len() + 4));
             b.receive_sync_message(&mut b_state, Message::decode(&encoded)?)?;
             quiet = false;
         }
         if let Some(message) = b.generate_sync_message(&mut b_state) {
             let encoded = message.encode();
             bytes += encoded.len() as u64 + 4;
+            messages.push(format!("B→A {}", encoded.len() + 4));
             a.receive_sync_message(&mut a_state, Message::decode(&encoded)?)?;
             quiet = false;
         }
@@ -249,7 +259,12 @@ pub(crate) fn sync_in_memory(
             if a.get_heads() != b.get_heads() {
                 bail!("the in-memory sync stopped before the copies agreed");
             }
-            return Ok((bytes, a_state, b_state));
+            return Ok(Synced {
+                bytes,
+                messages,
+                a_state,
+                b_state,
+            });
         }
     }
     bail!("the in-memory sync did not settle")

@@ -1,7 +1,8 @@
-//! The charter's history: a timeline of changes grouped into sessions (one
-//! person, no long pause), an old version read-only beside what changed
-//! since, and the actions on it: restore it, name it as a milestone, or
-//! make a personal copy to think in.
+//! The charter's history: the fields two people set at once (settled with
+//! one click), a timeline of changes grouped into sessions (one person, no
+//! long pause), an old version read-only beside what changed since, and the
+//! actions on it: restore it, name it as a milestone, or make a personal
+//! copy to think in.
 
 use egui::{Color32, RichText};
 use guild_model::{Change, Op};
@@ -34,6 +35,8 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                 .weak(),
         );
     });
+    propose_back(ui, ctx);
+    conflicts(ui, ctx);
     ui.add_space(6.0);
     let Some(history) = ctx.history.filter(|h| h.doc == doc) else {
         ui.spinner();
@@ -50,6 +53,92 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             }
         }
     });
+}
+
+/// For a personal copy: what it changed since it was made, each with a box
+/// to tick, and a button that merges the ticked ones into the community's
+/// charter (only those items travel; the copy's history stays private).
+fn propose_back(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    let Some(origin) = ctx.open.view.charter.forked_from.clone() else {
+        return;
+    };
+    let from = ctx.open.view.id.clone();
+    let title = ctx
+        .library
+        .iter()
+        .find(|e| e.id == origin)
+        .map_or_else(|| "the community's charter".to_owned(), |e| e.title.clone());
+    ui.add_space(6.0);
+    ui.label(
+        RichText::new(format!("This is your personal copy of “{title}”."))
+            .strong()
+            .color(Color32::from_rgb(52, 101, 164)),
+    );
+    let loaded = ctx.proposals.filter(|p| p.from == from && p.into == origin);
+    let Some(proposals) = loaded else {
+        if button(ui, "Propose back…", "Propose back").clicked() {
+            (ctx.send)(UiCommand::LoadProposals { from, into: origin });
+        }
+        return;
+    };
+    if proposals.differences.is_empty() {
+        ui.label(RichText::new("The copy has changed nothing since it was made.").weak());
+        return;
+    }
+    let mut chosen = Vec::new();
+    for difference in &proposals.differences {
+        let key = format!("propose.{}", difference.path);
+        let sign = match difference.change {
+            Change::Added => "+",
+            Change::Removed => "−",
+            Change::Edited => "~",
+        };
+        let checked = ctx.state.flags.entry(key).or_insert(true);
+        ui.checkbox(checked, format!("{sign} {}", difference.path));
+        if *checked {
+            chosen.push(difference.path.clone());
+        }
+    }
+    let label = format!("Merge {} chosen into “{title}”", chosen.len());
+    if !chosen.is_empty() && button(ui, label.as_str(), "Merge chosen").clicked() {
+        (ctx.send)(UiCommand::MergeBack {
+            from,
+            into: origin,
+            paths: chosen,
+        });
+    }
+}
+
+/// Fields two people set at once: both values with their authors, and a
+/// button to keep each (which settles it for everyone).
+fn conflicts(ui: &mut egui::Ui, ctx: &SectionCtx<'_>) {
+    let view = &ctx.open.view;
+    if view.conflicts.is_empty() {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.label(
+        RichText::new("Conflicts: two people set these at once")
+            .strong()
+            .color(Color32::from_rgb(214, 140, 30)),
+    );
+    for conflict in &view.conflicts {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&conflict.path).monospace());
+            for value in &conflict.values {
+                let author = guild_model::author_of(&view.charter, &value.actor);
+                let label = format!("Keep “{}” ({author}) for {}", value.value, conflict.path);
+                let face = format!("Keep “{}” · {author}", value.value);
+                if !ctx.read_only() && button(ui, face, &label).clicked() {
+                    (ctx.send)(UiCommand::ResolveConflict {
+                        doc: view.id.clone(),
+                        path: conflict.path.clone(),
+                        choice: value.value.clone(),
+                    });
+                }
+            }
+        });
+    }
 }
 
 fn timeline(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {

@@ -18,13 +18,17 @@ use guild_model::Op;
 
 use super::commands::UiCommand;
 use super::state::{Section, UiState};
-use super::view_model::{HistoryView, OpenCharter};
+use super::view_model::{HistoryView, LibraryEntry, OpenCharter, Proposals};
 
 /// What every section gets to draw with.
 pub(crate) struct SectionCtx<'a> {
     pub(crate) open: &'a OpenCharter,
     /// The history, once loaded for this charter.
     pub(crate) history: Option<&'a HistoryView>,
+    /// What this personal copy would bring back, once loaded.
+    pub(crate) proposals: Option<&'a Proposals>,
+    /// The charters here (to name a copy's origin).
+    pub(crate) library: &'a [LibraryEntry],
     pub(crate) state: &'a mut UiState,
     pub(crate) send: &'a dyn Fn(UiCommand),
     /// This person's name, for authorship and endorsements.
@@ -50,14 +54,16 @@ pub(crate) fn show(
     ui: &mut egui::Ui,
     section: Section,
     open: &OpenCharter,
-    history: Option<&HistoryView>,
+    vm: &super::view_model::ViewModel,
     state: &mut UiState,
     send: &dyn Fn(UiCommand),
     me: &str,
 ) {
     let mut ctx = SectionCtx {
         open,
-        history,
+        history: vm.history.as_deref(),
+        proposals: vm.proposals.as_deref(),
+        library: &vm.library,
         state,
         send,
         me: me.to_owned(),
