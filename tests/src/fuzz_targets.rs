@@ -4,10 +4,10 @@
 //! committed inputs through the very same functions.
 //!
 //! Each function takes arbitrary bytes and must return without panicking;
-//! a panic is the bug the fuzzer reports. None of them catches panics: the
-//! code under test must not raise them (the store's chunk validation is the
-//! one place where production code itself contains parser panics, and it
-//! is exercised with that containment, as the store runs it).
+//! a panic is the bug the fuzzer reports. None of them catches panics.
+//! Where Guild's own code contains panics of automerge's parser (chunk
+//! validation, `store::load_untrusted`, `store::check_sync_message`), the
+//! bodies go through that code, so the containment is what is tested.
 //!
 //! [`seeds`] builds the hand-made inputs committed under
 //! `fuzz/regressions/<target>/` (valid messages of each kind, so the fuzzer
@@ -83,9 +83,9 @@ pub fn init_fuzzing() {
     }));
 }
 
-/// The first frame a connecting peer sends once Guild has admitted it: the
-/// bytes of one length-delimited frame, parsed as a `Hello` (what the
-/// acceptor reads) and as a `Welcome` (what the dialer reads).
+/// The first frame on a Guild connection, before anyone is admitted: one
+/// length-delimited frame, parsed as a `Hello` (what the acceptor reads)
+/// and as a `Welcome` (what the dialer reads).
 pub fn handshake_frame(data: &[u8]) {
     if let Ok(hello) = decode_handshake_frame::<Hello>(data) {
         // What `GuildProtocol::admit` does with a hello before it asks the
@@ -202,10 +202,10 @@ pub fn storage_chunk(data: &[u8]) {
 /// `FramedStream::into_transport` applies it), then samod. samod's wire
 /// decoder (`WireMessage::decode`) is private to samod-core, so the bytes
 /// take the public road to it: a samod-core `Hub`, driven here without I/O
-/// the way samod's runtime drives it, holding one charter, with a listener
-/// connection bound to the remote peer's id as Guild binds it. Document
-/// actors get their storage from memory and the share policy's answer from
-/// the input.
+/// the way samod's runtime drives it, whose storage holds one charter,
+/// with a listener connection bound to the remote peer's id as Guild binds
+/// it. Document actors get their storage from memory and the share
+/// policy's answer from the input.
 ///
 /// Input: one flags byte, then length-delimited frames as on the wire (a
 /// 4-byte big-endian length, then the frame, at most [`MAX_FRAME`]).
@@ -213,7 +213,7 @@ pub fn storage_chunk(data: &[u8]) {
 /// read-only, none, read-write); bit 2 set means the input's frames start
 /// before samod's handshake (otherwise a valid `join` is sent first).
 /// Every frame is also decoded as an Automerge sync message and received
-/// into a charter, then used as Guild uses a charter.
+/// into a charter made by `new_charter`, then used as Guild uses a charter.
 pub fn sync_message(data: &[u8]) {
     let _ = sync_message_outcome(data);
 }

@@ -140,6 +140,13 @@ pub(crate) async fn measure(bytes: &[u8], len: usize, edits: usize) -> Result<Fi
         ms(median(&guild.latencies)),
         ms(median(&guild.durable)),
     );
+    eprintln!(
+        "  note 1: raw, median: {:.3} ms applying the edit on A, {:.3} ms generating and sending its message, {:.3} ms in B's receive_sync_message, {:.3} ms until B has it",
+        ms(median(&raw.apply)),
+        ms(median(&raw.send)),
+        ms(median(&raw.receive)),
+        ms(median(&raw.latencies)),
+    );
     Ok(Figures {
         guild: guild.latencies,
         raw: raw.latencies,

@@ -25,8 +25,12 @@ const ALPN: &[u8] = b"guild-bench/raw-automerge/1";
 /// What one raw peer reports to the driver.
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    /// A sync message changed this peer's heads.
-    Applied(Instant),
+    /// A local edit was applied (taking this long) and its sync message
+    /// generated and sent (taking this long).
+    Sent(Duration, Duration),
+    /// A sync message changed this peer's heads, at this moment, and
+    /// `receive_sync_message` took this long.
+    Applied(Instant, Duration),
     /// The other side has acknowledged everything we have.
     InSync,
 }
@@ -34,6 +38,12 @@ enum Event {
 /// One edit → peer run over raw Automerge sync.
 pub(crate) struct RawRun {
     pub(crate) latencies: Vec<Duration>,
+    /// A's `guild_model::apply` of each edit.
+    pub(crate) apply: Vec<Duration>,
+    /// A generating, encoding and sending each edit's sync message.
+    pub(crate) send: Vec<Duration>,
+    /// B's `receive_sync_message` of each edit.
+    pub(crate) receive: Vec<Duration>,
     /// Frame bytes both ways, per edit.
     pub(crate) wire_per_edit: f64,
 }
@@ -95,7 +105,11 @@ impl Side {
             tokio::select! {
                 op = edits.recv() => match op {
                     Some(op) => {
+                        let started = Instant::now();
                         apply(&mut self.doc, &op, super::now())?;
+                        let applied = started.elapsed();
+                        self.flush().await?;
+                        let _ = events.send(Event::Sent(applied, started.elapsed().saturating_sub(applied)));
                     }
                     None => return Ok(()),
                 },
@@ -104,11 +118,13 @@ impl Side {
                     let frame = frame?;
                     self.bytes.fetch_add(frame.len() as u64 + 4, Ordering::Relaxed);
                     let before = self.doc.get_heads();
+                    let started = Instant::now();
                     self.doc
                         .receive_sync_message(&mut self.state, Message::decode(&frame)?)?;
+                    let received = started.elapsed();
                     let heads = self.doc.get_heads();
                     if heads != before {
-                        let _ = events.send(Event::Applied(Instant::now()));
+                        let _ = events.send(Event::Applied(Instant::now(), received));
                     }
                     if self.state.their_heads.as_ref() == Some(&heads) {
                         let _ = events.send(Event::InSync);
@@ -194,16 +210,24 @@ pub(crate) async fn edit_run(
     while b_events.try_recv().is_ok() {}
     let wire_before = a_bytes.load(Ordering::Relaxed);
 
-    let mut latencies = Vec::with_capacity(edits);
+    let (mut latencies, mut apply, mut send, mut receive) = (vec![], vec![], vec![], vec![]);
     for n in 0..edits {
         let started = Instant::now();
         a_edits.send(op(n))?;
-        let Event::Applied(at) =
-            next_event(&mut b_events, |e| matches!(e, Event::Applied(_))).await?
+        let Event::Applied(at, received) =
+            next_event(&mut b_events, |e| matches!(e, Event::Applied(..))).await?
         else {
             bail!("unreachable: filtered for Applied");
         };
         latencies.push(at - started);
+        receive.push(received);
+        let Event::Sent(applied, sent) =
+            next_event(&mut a_events, |e| matches!(e, Event::Sent(..))).await?
+        else {
+            bail!("unreachable: filtered for Sent");
+        };
+        apply.push(applied);
+        send.push(sent);
         next_event(&mut a_events, |e| matches!(e, Event::InSync)).await?;
     }
     let wire = a_bytes.load(Ordering::Relaxed) - wire_before;
@@ -215,6 +239,9 @@ pub(crate) async fn edit_run(
     b_ep.close().await;
     Ok(RawRun {
         latencies,
+        apply,
+        send,
+        receive,
         wire_per_edit: wire as f64 / edits.max(1) as f64,
     })
 }
