@@ -274,8 +274,9 @@ fn a_concurrent_status_write_is_a_conflict_with_both_authors_that_resolves_every
         ben.join(&ticket, Duration::from_secs(20)).await.unwrap();
         converge(&[&ana, &ben], &doc).await;
 
-        // Offline from each other, both set the status.
-        ben.disconnect(&ana.library().endpoint_id());
+        // Both set the status while Ben's device is off the network.
+        ben.shutdown().await.unwrap();
+        drop(ben);
         let status = |s: guild_model::Status| Op::EditObjective {
             id: "o1".into(),
             edit: guild_model::ObjectiveEdit::Status(s),
@@ -284,11 +285,15 @@ fn a_concurrent_status_write_is_a_conflict_with_both_authors_that_resolves_every
             .edit(&doc, &status(guild_model::Status::Active))
             .await
             .unwrap();
-        ben.library()
+        let offline = open_library(dirs[1].path(), LibraryOptions::one_shot())
+            .await
+            .unwrap();
+        offline
             .edit(&doc, &status(guild_model::Status::Dropped))
             .await
             .unwrap();
-        ben.connect_peer(&ana.library().endpoint_id()).unwrap();
+        offline.close().await.unwrap();
+        let ben = node(dirs[1].path(), "Ben's desktop").await;
         converge(&[&ana, &ben], &doc).await;
 
         for peer in [&ana, &ben] {

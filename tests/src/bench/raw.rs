@@ -221,13 +221,13 @@ pub(crate) async fn edit_run(
         };
         latencies.push(at - started);
         receive.push(received);
-        let Event::Sent(applied, sent) =
+        let Event::Sent(applied, sending) =
             next_event(&mut a_events, |e| matches!(e, Event::Sent(..))).await?
         else {
             bail!("unreachable: filtered for Sent");
         };
         apply.push(applied);
-        send.push(sent);
+        send.push(sending);
         next_event(&mut a_events, |e| matches!(e, Event::InSync)).await?;
     }
     let wire = a_bytes.load(Ordering::Relaxed) - wire_before;
