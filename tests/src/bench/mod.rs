@@ -251,7 +251,8 @@ pub(crate) async fn converged(nodes: &[&Node], doc: &str) -> Result<()> {
     }
 }
 
-/// Starts a node on loopback over a fresh data dir in `dir`.
+/// Starts a node on loopback over the data dir `dir`, new or one a node
+/// used before (a restart).
 pub(crate) async fn node_in(dir: &Path) -> Node {
     guild_tests::start_node(dir).await
 }

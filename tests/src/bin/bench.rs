@@ -4,7 +4,7 @@
 //!
 //! Usage: `cargo run --release -p guild-tests --bin bench [-- --quick | --smoke] [--only 1,3]`.
 //! `--quick` uses small inputs for iterating on the harness; `--smoke`
-//! tiny ones (every row, in seconds; `tests/bench_smoke.rs` runs it).
+//! tiny ones (every row, in seconds; `tests/tests/bench_smoke.rs` runs it).
 //! `--only` runs some row groups (1 and 2 run together, as do 3 and 4;
 //! 5 and 8 need 3's data). Progress and notes go to stderr, the table to
 //! stdout. `docs/benchmarks.md` has the latest release figures.
