@@ -513,23 +513,14 @@ impl Library {
         ops: &[Op],
         base: Option<&[ChangeHash]>,
     ) -> Result<Option<ChangeHash>, LibraryError> {
-        let handle = self.handle(id).await?;
-        let actor = self.actor.clone();
-        let now = now();
-        let me = self.endpoint_id();
-        let (hash, changes) = handle.with_document(|doc| {
-            let before = doc.get_heads();
-            if read_access(doc).level_of(&me) == Some(AccessLevel::ReadOnly) {
-                return Err(LibraryError::ReadOnly(id.to_owned()));
-            }
-            doc.set_actor(actor);
+        let mut ops = ops.to_vec();
+        self.write_with(id, move |doc, now| {
             migrate(doc, now)?;
             let charter =
                 Charter::from_doc(doc).map_err(|e| LibraryError::NotACharter(e.to_string()))?;
             if !check_invariants(&charter).is_empty() {
                 repair(doc, now)?;
             }
-            let mut ops = ops.to_vec();
             if let Some(base) = base {
                 for op in &mut ops {
                     if let Op::SpliceProse {
@@ -540,27 +531,14 @@ impl Library {
                     }
                 }
             }
-            let hash = apply_batch(doc, &ops, now)?;
-            let changes: Vec<(ChangeHash, Vec<u8>)> = doc
-                .get_changes(&before)
-                .iter()
-                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
-                .collect();
-            Ok::<_, LibraryError>((hash, changes))
-        })?;
-        // samod saves in the background and reports nothing; write the new
-        // changes under samod's own keys and wait, so success means on disk.
-        for (change, bytes) in changes {
-            let key = StorageKey::incremental_path(handle.document_id(), change);
-            self.storage.put_durable(key, bytes).await?;
-        }
-        self.watcher.refresh(&handle);
-        Ok(hash)
+            Ok(apply_batch(doc, &ops, now)?)
+        })
+        .await
     }
 
     /// Runs `change` on the document under this session's actor (after the
-    /// read-only check), then writes what it added durably, as
-    /// [`Self::edit`] does.
+    /// read-only check), then writes what it added durably: every write of
+    /// a change goes through here.
     async fn write_with(
         &self,
         id: &str,
@@ -584,6 +562,8 @@ impl Library {
                 .collect();
             Ok::<_, LibraryError>((hash, changes))
         })?;
+        // samod saves in the background and reports nothing; write the new
+        // changes under samod's own keys and wait, so success means on disk.
         for (change, bytes) in changes {
             let key = StorageKey::incremental_path(handle.document_id(), change);
             self.storage.put_durable(key, bytes).await?;

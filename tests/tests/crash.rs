@@ -14,6 +14,25 @@ use guild_tests::{open_library, runtime};
 
 const ROUNDS: u64 = 12;
 
+/// Collects the writer's `durable <card> <purpose length>` lines until it dies.
+fn read_reports(
+    stdout: std::process::ChildStdout,
+) -> std::thread::JoinHandle<Vec<(String, usize)>> {
+    std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|line| {
+                let mut parts = line.split_whitespace().skip(1);
+                Some((
+                    parts.next()?.to_owned(),
+                    parts.next()?.parse::<usize>().ok()?,
+                ))
+            })
+            .collect()
+    })
+}
+
 #[test]
 fn sigkill_while_editing_never_loses_durable_edits() {
     let dir = tempfile::tempdir().unwrap();
@@ -38,20 +57,7 @@ fn sigkill_while_editing_never_loses_durable_edits() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|line| {
-                    let mut parts = line.split_whitespace().skip(1);
-                    Some((
-                        parts.next()?.to_owned(),
-                        parts.next()?.parse::<usize>().ok()?,
-                    ))
-                })
-                .collect::<Vec<_>>()
-        });
+        let reader = read_reports(child.stdout.take().unwrap());
         // Kill at varied moments: while opening, mid-batch, mid-compaction.
         std::thread::sleep(Duration::from_millis(150 + (round * 97) % 600));
         if child.try_wait().unwrap().is_none() {
@@ -187,20 +193,7 @@ fn a_crash_at_each_step_of_a_compaction_loses_nothing_durable() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|line| {
-                    let mut parts = line.split_whitespace().skip(1);
-                    Some((
-                        parts.next()?.to_owned(),
-                        parts.next()?.parse::<usize>().ok()?,
-                    ))
-                })
-                .collect::<Vec<_>>()
-        });
+        let reader = read_reports(child.stdout.take().unwrap());
         let deadline = std::time::Instant::now() + Duration::from_mins(2);
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
