@@ -375,10 +375,35 @@ fn a_user_reads_the_history_shows_an_old_version_diffs_restores_and_merges_a_cop
     let diff = ok(data, &["diff", &id, ratified]);
     assert_eq!(
         diff.trim(),
-        "~ purpose.text  \"Ratified purpose.\" → \"A later draft.\""
+        "~ Purpose (purpose.text)  \"Ratified purpose.\" → \"A later draft.\""
     );
     let err = fails(data, &["show", &id, "--at", "ffffffff"]);
     assert!(err.contains("no version `ffffffff`"), "{err}");
+
+    let blame = ok(data, &["blame", &id]);
+    let purpose = blame
+        .lines()
+        .find(|l| l.starts_with("Purpose  written by "))
+        .unwrap_or_else(|| panic!("no purpose line: {blame}"));
+    assert!(purpose.ends_with("[purpose.text]"), "{purpose}");
+    assert!(
+        purpose.contains(" 100%; last edited by "),
+        "one device's sessions add up to one writer: {purpose}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data, &["blame", &id, "--json"])).unwrap();
+    let fields = json["fields"].as_array().unwrap();
+    let purpose = fields.iter().find(|f| f["path"] == "purpose.text").unwrap();
+    let typed: u64 = purpose["writers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["chars"].as_u64())
+        .sum();
+    assert_eq!(
+        typed, 14,
+        "every character of “A later draft.” has a writer: {purpose}"
+    );
 
     ok(
         data,

@@ -12,6 +12,8 @@ use serde::Serialize;
 pub struct Conflict {
     /// Dotted path from the root, e.g. `objectives.k3f….status`.
     pub path: String,
+    /// For people: “Objective “Onboard” › status”.
+    pub label: String,
     /// Every concurrent value; the first is the one readers currently see.
     pub values: Vec<ConflictValue>,
 }
@@ -63,6 +65,7 @@ fn walk<D: ReadDoc>(doc: &D, obj: &ObjId, path: &mut String, out: &mut Vec<Confl
                 }
             }
             out.push(Conflict {
+                label: crate::labels::field_of_object_label(doc, obj, path),
                 path: path.clone(),
                 values: ordered,
             });

@@ -19,6 +19,7 @@
 use serde_json::Value;
 
 use crate::charter::Charter;
+use crate::labels::label_for;
 
 /// What happened to one item or field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -37,6 +38,8 @@ pub enum Change {
 pub struct Difference {
     /// Dotted path: `cards.c1`, `purpose.text`, `meta.title`.
     pub path: String,
+    /// What the path is, for people: “Card “Pairing””, “Purpose”.
+    pub label: String,
     /// What happened.
     pub change: Change,
     /// The old value, as JSON (absent when added).
@@ -98,12 +101,7 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Difference>) {
             for (id, value) in a {
                 let child = join(path, id);
                 match b.get(id) {
-                    Some(other) if other != value => out.push(Difference {
-                        path: child,
-                        change: Change::Edited,
-                        before: Some(value.clone()),
-                        after: Some(other.clone()),
-                    }),
+                    Some(other) if other != value => out.push(edited(child, value, other)),
                     Some(_) => {}
                     None => out.push(removed(child, value)),
                 }
@@ -114,12 +112,7 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Difference>) {
                 }
             }
         }
-        _ => out.push(Difference {
-            path: path.to_owned(),
-            change: Change::Edited,
-            before: Some(old.clone()),
-            after: Some(new.clone()),
-        }),
+        _ => out.push(edited(path.to_owned(), old, new)),
     }
 }
 
@@ -131,8 +124,19 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
+fn edited(path: String, old: &Value, new: &Value) -> Difference {
+    Difference {
+        label: label_for(&path, Some(new)),
+        path,
+        change: Change::Edited,
+        before: Some(old.clone()),
+        after: Some(new.clone()),
+    }
+}
+
 fn added(path: String, value: &Value) -> Difference {
     Difference {
+        label: label_for(&path, Some(value)),
         path,
         change: Change::Added,
         before: None,
@@ -142,6 +146,7 @@ fn added(path: String, value: &Value) -> Difference {
 
 fn removed(path: String, value: &Value) -> Difference {
     Difference {
+        label: label_for(&path, Some(value)),
         path,
         change: Change::Removed,
         before: Some(value.clone()),
@@ -208,6 +213,8 @@ mod tests {
                 ("purpose.text", Change::Edited),
             ]
         );
+        assert_eq!(diff[1].label, "Objective “Onboard”");
+        assert_eq!(diff[2].label, "Purpose");
         assert!(diff_charters(&after, &after).is_empty());
     }
 }

@@ -6,7 +6,7 @@
 //! must hold after any merge ([`check_invariants`], [`repair`]), schema
 //! migrations ([`migrate`]), scalar conflicts ([`scalar_conflicts`]), the
 //! history and old versions ([`history`], [`charter_at`], [`diff_charters`],
-//! [`restore_version`]) and renderings (Markdown, HTML, JSON).
+//! [`restore_version`]), who wrote what ([`blame`]) and renderings (Markdown, HTML, JSON).
 //!
 //! It is pure: no I/O, no async, no networking, no UI. Everything else in
 //! Guild builds on it.
@@ -26,6 +26,7 @@
 //! assert!(charter.cards_in(Cell::MembersShortTerm).any(|(_, c)| c.text.as_str().starts_with("Pair")));
 //! ```
 
+mod blame;
 mod charter;
 mod conflicts;
 mod diff;
@@ -33,7 +34,9 @@ mod enums;
 mod history;
 mod ids;
 mod invariants;
+mod labels;
 mod migrate;
+mod op_index;
 mod ops;
 mod order;
 mod prose;
@@ -44,6 +47,7 @@ mod template;
 mod text_diff;
 mod undo;
 
+pub use blame::{Attribution, Blame, RemovedWhileEdited, Share, Stamp, blame};
 pub use charter::{
     Access, Bridge, Card, Charter, Contribution, Device, DeviceAccess, HydrateCharterError,
     Inquiry, Invite, Member, Meta, Milestone, Note, Objective, Pitch, Purpose, Story, Unit, Vision,
@@ -56,6 +60,7 @@ pub use enums::{
 pub use history::{HistoryEntry, VersionError, author_of, charter_at, history, resolve_version};
 pub use ids::new_id;
 pub use invariants::{Violation, check_invariants, repair};
+pub use labels::label_for;
 pub use migrate::{CURRENT_SCHEMA_VERSION, MigrateError, migrate, schema_version};
 pub use ops::{
     Collection, EditError, MemberEdit, ObjectiveEdit, Op, Position, apply, apply_batch,

@@ -170,6 +170,11 @@ fn a_concurrent_scalar_write_is_a_visible_conflict() {
         .iter()
         .find(|c| c.path == "objectives.o1.status")
         .expect("status conflict");
+    assert!(
+        status.label.starts_with("Objective “") && status.label.ends_with("” › status"),
+        "{}",
+        status.label
+    );
     let mut values: Vec<&str> = status.values.iter().map(|v| v.value.as_str()).collect();
     values.sort_unstable();
     assert_eq!(values, ["active", "dropped"]);

@@ -1,4 +1,4 @@
-//! History commands: `history`, `diff`, `restore`, `fork`, `merge`, and the
+//! History commands: `history`, `diff`, `blame`, `restore`, `fork`, `merge`, and the
 //! `--at VERSION` of `show`. A VERSION is a change-hash prefix that
 //! `guild history` prints.
 
@@ -97,18 +97,124 @@ fn describe(out: &mut Out, differences: &[Difference]) {
             Some(other) => other.to_string(),
             None => String::new(),
         };
+        // A whole item's JSON is noise on a terminal: its label names it,
+        // and `--json` has the contents.
+        let is_item = matches!(
+            (&d.before, &d.after),
+            (Some(serde_json::Value::Object(_)), _) | (_, Some(serde_json::Value::Object(_)))
+        );
         let _ = match d.change {
-            Change::Added => writeln!(out.stdout, "{sign} {}  {}", d.path, shown(&d.after)),
-            Change::Removed => writeln!(out.stdout, "{sign} {}  {}", d.path, shown(&d.before)),
+            _ if is_item => writeln!(out.stdout, "{sign} {} ({})", d.label, d.path),
+            Change::Added => writeln!(
+                out.stdout,
+                "{sign} {} ({})  {}",
+                d.label,
+                d.path,
+                shown(&d.after)
+            ),
+            Change::Removed => writeln!(
+                out.stdout,
+                "{sign} {} ({})  {}",
+                d.label,
+                d.path,
+                shown(&d.before)
+            ),
             Change::Edited => writeln!(
                 out.stdout,
-                "{sign} {}  {} → {}",
+                "{sign} {} ({})  {} → {}",
+                d.label,
                 d.path,
                 shown(&d.before),
                 shown(&d.after)
             ),
         };
     }
+}
+
+/// One attribution for people. Prose: whose words it is made of and who
+/// edited it last; an item: who made it and who changed it last.
+pub(crate) fn blame_summary(charter: &Charter, a: &guild_model::Attribution) -> String {
+    let who = |actor: &str| author_of(charter, actor);
+    let last = format!(
+        "last edited by {} {}",
+        who(&a.last_edited.actor),
+        format_time(a.last_edited.time)
+    );
+    let total: usize = a.writers.iter().map(|w| w.chars).sum();
+    if total > 0 {
+        // One person types from several sessions (actors): add them up.
+        let mut by_person: Vec<(String, usize)> = Vec::new();
+        for w in &a.writers {
+            let name = who(&w.actor);
+            match by_person.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, chars)) => *chars += w.chars,
+                None => by_person.push((name, w.chars)),
+            }
+        }
+        by_person.sort_by(|x, y| y.1.cmp(&x.1));
+        let shares: Vec<String> = by_person
+            .iter()
+            .map(|(name, chars)| format!("{name} {}%", (chars * 100 + total / 2) / total))
+            .collect();
+        return format!("written by {}; {last}", shares.join(", "));
+    }
+    let made = format!(
+        "by {} {}",
+        who(&a.created.actor),
+        format_time(a.created.time)
+    );
+    if a.last_edited == a.created {
+        made
+    } else {
+        format!("{made}; {last}")
+    }
+}
+
+/// `guild blame DOC`: for each prose field and item, who wrote it and when,
+/// who changed it last, whose words the prose is; then the items removed
+/// while someone was editing them.
+pub(super) async fn blame(out: &mut Out, library: &Library, doc: &str, json: bool) -> Result<()> {
+    let id = library.resolve(doc)?;
+    let document = library.document(&id).await?;
+    let charter = library.charter(&id).await?;
+    let blame = guild_model::blame(&document);
+    if json {
+        let _ = writeln!(out.stdout, "{}", serde_json::to_string(&blame)?);
+        return Ok(());
+    }
+    let who = |actor: &str| author_of(&charter, actor);
+    for a in blame.fields.iter().chain(&blame.items) {
+        let _ = writeln!(
+            out.stdout,
+            "{}  {}  [{}]",
+            a.label,
+            blame_summary(&charter, a),
+            a.path
+        );
+    }
+    for race in &blame.removed_while_edited {
+        let lost: Vec<String> = race
+            .lost_edits
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} ({})",
+                    who(&e.actor),
+                    format_time(e.time),
+                    &e.hash.to_string()[..12]
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out.stdout,
+            "! {} was removed by {} {} while being edited; lost: {}",
+            race.label,
+            who(&race.removed.actor),
+            format_time(race.removed.time),
+            lost.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// `guild diff DOC A [B]`: from version A to version B (default: now).

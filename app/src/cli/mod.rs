@@ -7,6 +7,7 @@
 mod control;
 mod documents;
 pub(crate) use documents::format_time;
+pub(crate) use history::blame_summary;
 mod history;
 mod items;
 mod network;
@@ -76,6 +77,14 @@ enum Command {
         /// How many changes to list.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who wrote each prose field and item, and when; which items were removed while being edited.
+    Blame {
+        /// The charter.
+        doc: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -331,6 +340,7 @@ async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()
         Command::History { doc, limit, json } => {
             history::list(out, library, &doc, limit, json).await
         }
+        Command::Blame { doc, json } => history::blame(out, library, &doc, json).await,
         Command::Diff {
             doc,
             from,

@@ -34,6 +34,8 @@ pub(crate) enum UiCommand {
         format: ExportFormat,
         path: PathBuf,
     },
+    /// Ask where to save with the desktop's file dialog, then export there.
+    ChooseExportFile { doc: String, format: ExportFormat },
     /// Delete a charter from this device only.
     RemoveLocal { doc: String },
     /// Turn LAN discovery (mDNS) on: host a workshop.
@@ -84,4 +86,34 @@ pub(crate) enum ExportFormat {
     Json,
     /// The full Automerge document.
     Automerge,
+}
+
+impl ExportFormat {
+    /// Every format, in the order the window offers them.
+    pub(crate) const ALL: [ExportFormat; 4] = [
+        ExportFormat::Html,
+        ExportFormat::Markdown,
+        ExportFormat::Json,
+        ExportFormat::Automerge,
+    ];
+
+    /// Its name for people.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "HTML one-pager",
+            ExportFormat::Markdown => "Markdown",
+            ExportFormat::Json => "JSON",
+            ExportFormat::Automerge => "Automerge (full history)",
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "html",
+            ExportFormat::Markdown => "md",
+            ExportFormat::Json => "json",
+            ExportFormat::Automerge => "automerge",
+        }
+    }
 }

@@ -628,7 +628,7 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
             .is_some_and(|v| v.hash == ratified)
     });
     shows(&harness, "The ratified purpose.");
-    shows(&harness, "~ purpose.text");
+    shows(&harness, "~ Purpose");
     click(&mut harness, "Restore this version");
     wait_for(&mut harness, "the restored purpose", |vm| {
         vm.open
@@ -706,7 +706,7 @@ fn a_conflict_shows_both_values_and_keeping_one_settles_it() {
     });
     go_to(&mut harness, "History");
     harness.run_steps(3);
-    shows(&harness, "objectives.o1.status");
+    shows(&harness, "Objective “Run a data clinic” › status");
     harness.get_by_label_contains("Keep “dropped”").click();
     harness.run_steps(2);
     wait_for(&mut harness, "the settled status", |vm| {
@@ -715,6 +715,114 @@ fn a_conflict_shows_both_values_and_keeping_one_settles_it() {
                 && o.view.charter.objectives["o1"].status == guild_model::Status::Dropped
         })
     });
+}
+
+/// A charter file where one person removed card `c1` while another, who
+/// had not seen the removal yet, reworded it.
+fn removal_race_charter_file(dir: &Path) -> std::path::PathBuf {
+    use guild_model::{Collection, Position, apply};
+    let mut ana = guild_model::new_blank_charter("Race CoP", 1_700_000_000).unwrap();
+    ana.set_actor(automerge::ActorId::from(vec![0xaa; 4]));
+    apply(
+        &mut ana,
+        &Op::AddCard {
+            id: "c1".into(),
+            cell: Cell::MembersShortTerm,
+            text: "Pairing".into(),
+            position: Position::End,
+        },
+        1_700_000_001,
+    )
+    .unwrap();
+    let mut ben = ana.fork();
+    ben.set_actor(automerge::ActorId::from(vec![0xbb; 4]));
+    apply(
+        &mut ben,
+        &Op::EditCard {
+            id: "c1".into(),
+            text: "Pairing every week".into(),
+        },
+        1_700_000_002,
+    )
+    .unwrap();
+    apply(
+        &mut ana,
+        &Op::RemoveItem {
+            collection: Collection::Cards,
+            id: "c1".into(),
+        },
+        1_700_000_003,
+    )
+    .unwrap();
+    ana.merge(&mut ben).unwrap();
+    let path = dir.join("race.automerge");
+    std::fs::write(&path, ana.save()).unwrap();
+    path
+}
+
+#[test]
+fn the_history_says_who_wrote_what_and_which_edit_a_removal_swallowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = removal_race_charter_file(dir.path());
+    let mut harness = harness(dir.path(), true);
+    wait_for(&mut harness, "the library", |vm| {
+        vm.phase == super::view_model::Phase::Ready
+    });
+    harness.state().command(UiCommand::Import { path: file });
+    wait_for(&mut harness, "the imported charter", |vm| {
+        vm.library.iter().any(|e| e.title == "Race CoP")
+    });
+    let doc = harness.state().view().library[0].id.clone();
+    harness.state().command(UiCommand::Open(doc));
+    wait_for(&mut harness, "the charter", |vm| vm.open.is_some());
+    go_to(&mut harness, "History");
+    wait_for(&mut harness, "the blame", |vm| {
+        vm.history
+            .as_ref()
+            .is_some_and(|h| !h.blame.removed_while_edited.is_empty())
+    });
+    harness.run_steps(3);
+    shows(&harness, "Removed while someone was editing");
+    // One notice, naming the remover, the editor and what was lost.
+    harness.get_by_label_contains(&format!(
+        "Card “Pairing” was removed by aaaaaaaa ({}) while bbbbbbbb made an edit to it",
+        crate::cli::format_time(1_700_000_003)
+    ));
+    shows(&harness, "Who wrote what");
+    shows(&harness, "Title");
+    click(&mut harness, "See the lost edit to Card “Pairing”");
+    let lost = harness
+        .state()
+        .view()
+        .history
+        .as_ref()
+        .unwrap()
+        .blame
+        .removed_while_edited[0]
+        .lost_edits[0]
+        .hash
+        .to_string();
+    wait_for(&mut harness, "the version with the lost edit", |vm| {
+        vm.history
+            .as_ref()
+            .and_then(|h| h.version.as_ref())
+            .is_some_and(|v| v.hash == lost)
+    });
+    let then = &harness
+        .state()
+        .view()
+        .history
+        .as_ref()
+        .unwrap()
+        .version
+        .as_ref()
+        .unwrap()
+        .charter
+        .cards["c1"]
+        .text
+        .as_str()
+        .to_owned();
+    assert_eq!(then, "Pairing every week");
 }
 
 #[test]
@@ -819,7 +927,7 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
     click(&mut harness, "Propose back");
     wait_for(&mut harness, "the proposals", |vm| vm.proposals.is_some());
     harness.run_steps(2);
-    click(&mut harness, "+ cards.draft");
+    click(&mut harness, "+ Card “Not ready yet”");
     click(&mut harness, "Merge chosen");
     wait_for(&mut harness, "the community's charter again", |vm| {
         vm.open.as_ref().is_some_and(|o| o.view.id == origin)

@@ -67,6 +67,8 @@ pub(crate) struct HistoryView {
     pub(crate) heads: Vec<automerge::ChangeHash>,
     pub(crate) rows: Vec<HistoryRow>,
     pub(crate) version: Option<VersionView>,
+    /// Who wrote each item and prose field, and what removals swallowed.
+    pub(crate) blame: guild_model::Blame,
 }
 
 /// What a personal copy would bring back to its community's charter.

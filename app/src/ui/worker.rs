@@ -4,7 +4,7 @@
 //! [`ViewModel`] after each. The UI thread never waits on any of it.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -50,6 +50,12 @@ enum Message {
 /// Results of work the worker runs in the background (joins take seconds).
 enum Done {
     Joined(Result<String, String>),
+    /// Where the file dialog said to export (`None`: cancelled or no dialog).
+    ExportTo {
+        doc: String,
+        format: ExportFormat,
+        path: Option<PathBuf>,
+    },
 }
 
 impl WorkerHandle {
@@ -357,6 +363,7 @@ impl Worker {
             heads: document.get_heads(),
             rows,
             version,
+            blame: guild_model::blame(&document),
         }));
     }
 
@@ -478,6 +485,24 @@ impl Worker {
                     let _ = done.send(Done::Joined(result));
                 });
             }
+            UiCommand::ChooseExportFile { doc, format } => {
+                let title = library
+                    .charter(&doc)
+                    .await
+                    .map(|c| c.meta.title.as_str().to_owned())
+                    .unwrap_or_default();
+                let dialog = rfd::AsyncFileDialog::new()
+                    .set_title("Export the charter")
+                    .set_file_name(format!("{}.{}", file_stem(&title), format.extension()))
+                    .add_filter(format.name(), &[format.extension()]);
+                let done = self.done_tx.clone();
+                // The dialog runs on its own thread and can stay open for
+                // minutes; the worker keeps serving the window meanwhile.
+                tokio::spawn(async move {
+                    let path = dialog.save_file().await.map(|f| f.path().to_path_buf());
+                    let _ = done.send(Done::ExportTo { doc, format, path });
+                });
+            }
             UiCommand::Import { path } => match std::fs::read(&path) {
                 Ok(bytes) => match library.import(&bytes).await {
                     Ok(doc) => {
@@ -488,11 +513,9 @@ impl Worker {
                 },
                 Err(e) => self.toast(format!("cannot read {}: {e}", path.display()), true),
             },
-            UiCommand::Export { doc, format, path } => match self.export(&doc, format, &path).await
-            {
-                Ok(()) => self.toast(format!("Exported to {}", path.display()), false),
-                Err(e) => self.toast(format!("cannot export: {e}"), true),
-            },
+            UiCommand::Export { doc, format, path } => {
+                self.export_and_report(&doc, format, &path).await;
+            }
             UiCommand::RemoveLocal { doc } => {
                 match library.remove_local(&doc).await {
                     Ok(()) => self.toast(
@@ -598,7 +621,14 @@ impl Worker {
         None
     }
 
-    async fn export(&self, doc: &str, format: ExportFormat, path: &PathBuf) -> anyhow::Result<()> {
+    async fn export_and_report(&mut self, doc: &str, format: ExportFormat, path: &Path) {
+        match self.export(doc, format, path).await {
+            Ok(()) => self.toast(format!("Exported to {}", path.display()), false),
+            Err(e) => self.toast(format!("cannot export: {e}"), true),
+        }
+    }
+
+    async fn export(&self, doc: &str, format: ExportFormat, path: &Path) -> anyhow::Result<()> {
         let library = self.node.library();
         let bytes = match format {
             ExportFormat::Automerge => library.document(doc).await?.save(),
@@ -619,6 +649,23 @@ impl Worker {
             }
             Done::Joined(Err(e)) => {
                 self.vm.join = JoinState::Failed(e);
+                None
+            }
+            Done::ExportTo {
+                doc,
+                format,
+                path: Some(path),
+            } => {
+                self.export_and_report(&doc, format, &path).await;
+                None
+            }
+            Done::ExportTo { path: None, .. } => {
+                if !file_dialog_available() {
+                    self.toast(
+                        "No file dialog on this desktop (it needs xdg-desktop-portal or zenity): type a path in Export instead.".into(),
+                        true,
+                    );
+                }
                 None
             }
         }
@@ -729,4 +776,30 @@ fn write_identity(data_dir: &DataDir, identity: &Identity) -> std::io::Result<()
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, serde_json::to_vec_pretty(identity)?)?;
     std::fs::rename(tmp, path)
+}
+
+/// A file name from a charter's title: letters, digits and dashes.
+fn file_stem(title: &str) -> String {
+    let stem: String = title
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if stem.is_empty() {
+        "charter".to_owned()
+    } else {
+        stem
+    }
+}
+
+/// Whether rfd has a dialog to show here: the portal is reached over the
+/// session bus, and zenity is its fallback.
+fn file_dialog_available() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file())
+        })
 }

@@ -84,8 +84,22 @@ pub(super) fn export(
         return;
     };
     let mut chosen = None;
+    let mut asked = false;
+    let doc = charter.view.id.clone();
     window("Export", open).show(ctx, |ui| {
-        let label = ui.label("Save to");
+        ui.label("Save the charter for people who do not use Guild:");
+        for format in ExportFormat::ALL {
+            let face = format!("Save as {}…", format.name());
+            if ui.button(face).clicked() {
+                send(UiCommand::ChooseExportFile {
+                    doc: doc.clone(),
+                    format,
+                });
+                asked = true;
+            }
+        }
+        ui.add_space(8.0);
+        let label = ui.label("Or type where to save it");
         let path = state.draft("export.path");
         ui.add(
             egui::TextEdit::singleline(path)
@@ -94,18 +108,16 @@ pub(super) fn export(
         )
         .labelled_by(label.id);
         ui.horizontal(|ui| {
-            for (format, name) in [
-                (ExportFormat::Html, "HTML one-pager"),
-                (ExportFormat::Markdown, "Markdown"),
-                (ExportFormat::Json, "JSON"),
-                (ExportFormat::Automerge, "Automerge (full history)"),
-            ] {
-                if ui.button(name).clicked() && !path.trim().is_empty() {
+            for format in ExportFormat::ALL {
+                if ui.button(format.name()).clicked() && !path.trim().is_empty() {
                     chosen = Some((format, path.trim().to_owned()));
                 }
             }
         });
     });
+    if asked {
+        *open = false;
+    }
     if let Some((format, path)) = chosen {
         send(UiCommand::Export {
             doc: charter.view.id.clone(),

@@ -42,6 +42,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         ui.spinner();
         return;
     };
+    removed_while_edited(ui, ctx, history);
     ui.columns(2, |columns| {
         timeline(&mut columns[0], ctx, history);
         match &history.version {
@@ -53,6 +54,79 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             }
         }
     });
+    ui.add_space(8.0);
+    who_wrote_what(ui, ctx, history);
+}
+
+/// Items one person removed while another was still editing them: removal
+/// wins, so those edits are gone from the charter; say so, and offer the
+/// version that still has them.
+fn removed_while_edited(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {
+    let races = &history.blame.removed_while_edited;
+    if races.is_empty() {
+        return;
+    }
+    let charter = &ctx.open.view.charter;
+    ui.add_space(6.0);
+    ui.label(
+        RichText::new("Removed while someone was editing")
+            .strong()
+            .color(Color32::from_rgb(190, 50, 40)),
+    );
+    for race in races {
+        let remover = guild_model::author_of(charter, &race.removed.actor);
+        let mut editors: Vec<String> = race
+            .lost_edits
+            .iter()
+            .map(|e| guild_model::author_of(charter, &e.actor))
+            .collect();
+        editors.dedup();
+        let edits = match race.lost_edits.len() {
+            1 => "an edit".to_owned(),
+            n => format!("{n} edits"),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "{} was removed by {remover} ({}) while {} made {edits} to it; removal wins, so {} not in the charter.",
+                race.label,
+                format_time(race.removed.time),
+                editors.join(" and "),
+                if race.lost_edits.len() == 1 { "it is" } else { "they are" },
+            ));
+            if let Some(last) = race.lost_edits.last() {
+                let hash = last.hash.to_string();
+                let label = format!("See the lost edit to {}", race.label);
+                if button(ui, "See the lost edit", &label).clicked() {
+                    (ctx.send)(UiCommand::ViewVersion {
+                        doc: history.doc.clone(),
+                        hash,
+                    });
+                }
+            }
+        });
+    }
+}
+
+/// Blame: for each prose field and item, who wrote it and when, who
+/// changed it last, and whose words the prose is made of.
+fn who_wrote_what(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {
+    let charter = &ctx.open.view.charter;
+    let blame = &history.blame;
+    egui::CollapsingHeader::new(RichText::new("Who wrote what").strong().size(16.0))
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("blame")
+                .num_columns(2)
+                .striped(true)
+                .spacing([16.0, 4.0])
+                .show(ui, |ui| {
+                    for attribution in blame.fields.iter().chain(&blame.items) {
+                        ui.label(&attribution.label);
+                        ui.label(crate::cli::blame_summary(charter, attribution));
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 /// For a personal copy: what it changed since it was made, each with a box
@@ -94,7 +168,8 @@ fn propose_back(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             Change::Edited => "~",
         };
         let checked = ctx.state.flags.entry(key).or_insert(true);
-        ui.checkbox(checked, format!("{sign} {}", difference.path));
+        ui.checkbox(checked, format!("{sign} {}", difference.label))
+            .on_hover_text(&difference.path);
         if *checked {
             chosen.push(difference.path.clone());
         }
@@ -124,10 +199,11 @@ fn conflicts(ui: &mut egui::Ui, ctx: &SectionCtx<'_>) {
     );
     for conflict in &view.conflicts {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(&conflict.path).monospace());
+            ui.label(RichText::new(&conflict.label).strong())
+                .on_hover_text(&conflict.path);
             for value in &conflict.values {
                 let author = guild_model::author_of(&view.charter, &value.actor);
-                let label = format!("Keep “{}” ({author}) for {}", value.value, conflict.path);
+                let label = format!("Keep “{}” ({author}) for {}", value.value, conflict.label);
                 let face = format!("Keep “{}” · {author}", value.value);
                 if !ctx.read_only() && button(ui, face, &label).clicked() {
                     (ctx.send)(UiCommand::ResolveConflict {
@@ -224,7 +300,8 @@ fn version_panel(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionV
             Change::Removed => ("−", Color32::from_rgb(190, 50, 40)),
             Change::Edited => ("~", Color32::from_rgb(200, 130, 20)),
         };
-        ui.label(RichText::new(format!("{sign} {}", difference.path)).color(color));
+        ui.label(RichText::new(format!("{sign} {}", difference.label)).color(color))
+            .on_hover_text(&difference.path);
     }
     ui.add_space(8.0);
     ui.label(RichText::new("Then").strong());
