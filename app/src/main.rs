@@ -1,17 +1,15 @@
 //! `guild`: the Guild window and command line.
 //!
 //! Thin on purpose: parse the arguments, pick the command, print any error
-//! as one line and exit non-zero. The work lives in [`cli`].
-
-mod cli;
-mod ui;
+//! as one line and exit non-zero. The work lives in the `guild_app` library.
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use guild_app::{Cli, one_line};
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = Cli::parse();
     // Quiet by default: commands report problems themselves, in one line.
     // The headless peer logs what it does.
     let default = if args.is_serve() {
@@ -26,25 +24,11 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
         )
         .init();
-    match cli::run(args) {
+    match guild_app::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("guild: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
-}
-
-/// The error and its causes on one line, without repeating a cause that the
-/// message already includes.
-pub(crate) fn one_line(error: &anyhow::Error) -> String {
-    let mut line = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !line.contains(&cause) {
-            line.push_str(": ");
-            line.push_str(&cause);
-        }
-    }
-    line.replace('\n', " ")
 }

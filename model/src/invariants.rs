@@ -12,10 +12,11 @@ use std::collections::{BTreeMap, HashSet};
 use automerge::transaction::CommitOptions;
 use automerge::{Automerge, ChangeHash};
 
-use crate::charter::Charter;
+use crate::charter::{Charter, HydrateCharterError};
 use crate::migrate::CURRENT_SCHEMA_VERSION;
 use crate::ops::{Collection, EditError, MemberEdit, Op};
 use crate::order::{key_between, order_salt};
+use crate::skeleton::Skeleton;
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +71,17 @@ impl std::fmt::Display for Violation {
 
 /// Every broken rule of the charter, in a stable order.
 pub fn check_invariants(charter: &Charter) -> Vec<Violation> {
+    violations(&Skeleton::from(charter))
+}
+
+/// [`check_invariants`] straight from a document, reading only ids, links
+/// and order keys (not the text), so it is cheap enough for every edit.
+pub fn check_invariants_in(doc: &Automerge) -> Result<Vec<Violation>, HydrateCharterError> {
+    let skeleton: Skeleton = autosurgeon::hydrate(doc)?;
+    Ok(violations(&skeleton))
+}
+
+fn violations(charter: &Skeleton) -> Vec<Violation> {
     let mut out = Vec::new();
     if charter.schema_version != CURRENT_SCHEMA_VERSION {
         out.push(Violation::SchemaVersion(charter.schema_version));
@@ -133,7 +145,7 @@ pub fn check_invariants(charter: &Charter) -> Vec<Violation> {
 
 type OrderGroup<'a> = (&'static str, Option<&'static str>, Vec<(&'a str, &'a str)>);
 
-fn order_groups(charter: &Charter) -> Vec<OrderGroup<'_>> {
+fn order_groups(charter: &Skeleton) -> Vec<OrderGroup<'_>> {
     fn keys<'a, T>(
         map: &'a BTreeMap<String, T>,
         f: impl Fn(&'a T) -> &'a str,
@@ -179,8 +191,9 @@ fn order_groups(charter: &Charter) -> Vec<OrderGroup<'_>> {
 /// merge"): drops dangling links and bridges, clears missing units,
 /// re-keys duplicate order keys. Returns `None` when nothing was broken.
 pub fn repair(doc: &mut Automerge, now: i64) -> Result<Option<ChangeHash>, EditError> {
-    let charter = Charter::from_doc(doc).map_err(|e| EditError::Malformed(e.to_string()))?;
-    let violations = check_invariants(&charter);
+    let charter: Skeleton =
+        autosurgeon::hydrate(doc).map_err(|e| EditError::Malformed(e.to_string()))?;
+    let violations = violations(&charter);
     if violations.is_empty() {
         return Ok(None);
     }
@@ -245,7 +258,7 @@ pub fn repair(doc: &mut Automerge, now: i64) -> Result<Option<ChangeHash>, EditE
 /// New keys for all but the first (by id) of each duplicate, each placed
 /// just after the shared key.
 fn duplicate_rekeys(
-    charter: &Charter,
+    charter: &Skeleton,
     violations: &[Violation],
     salt: &str,
 ) -> Vec<(Collection, String, String)> {
@@ -287,7 +300,7 @@ fn duplicate_rekeys(
     out
 }
 
-fn all_keys(charter: &Charter, collection: Collection) -> Vec<String> {
+fn all_keys(charter: &Skeleton, collection: Collection) -> Vec<String> {
     match collection {
         Collection::Contributions => charter
             .vision

@@ -43,6 +43,7 @@ mod prose;
 mod rebase;
 mod render;
 mod restore;
+mod skeleton;
 mod template;
 mod text_diff;
 mod undo;
@@ -59,7 +60,7 @@ pub use enums::{
 };
 pub use history::{HistoryEntry, VersionError, author_of, charter_at, history, resolve_version};
 pub use ids::new_id;
-pub use invariants::{Violation, check_invariants, repair};
+pub use invariants::{Violation, check_invariants, check_invariants_in, repair};
 pub use labels::label_for;
 pub use migrate::{CURRENT_SCHEMA_VERSION, MigrateError, migrate, schema_version};
 pub use ops::{

@@ -151,7 +151,7 @@ pub(crate) fn blame_summary(charter: &Charter, a: &guild_model::Attribution) -> 
                 None => by_person.push((name, w.chars)),
             }
         }
-        by_person.sort_by(|x, y| y.1.cmp(&x.1));
+        by_person.sort_by_key(|(_, chars)| std::cmp::Reverse(*chars));
         let shares: Vec<String> = by_person
             .iter()
             .map(|(name, chars)| format!("{name} {}%", (chars * 100 + total / 2) / total))

@@ -28,7 +28,7 @@ use output::Out;
 /// Guild: co-create your community of practice's charter, together, offline or online.
 #[derive(Debug, Parser)]
 #[command(name = "guild", version, about, long_about = None)]
-pub(crate) struct Cli {
+pub struct Cli {
     /// Where Guild keeps its data [default: the OS data directory].
     #[arg(long, global = true, env = "GUILD_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -192,7 +192,7 @@ enum Command {
 
 impl Cli {
     /// Whether this is `guild serve`.
-    pub(crate) fn is_serve(&self) -> bool {
+    pub fn is_serve(&self) -> bool {
         matches!(self.command, Some(Command::Serve))
     }
 }

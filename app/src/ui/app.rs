@@ -146,14 +146,15 @@ impl eframe::App for GuildApp {
 }
 
 impl GuildApp {
-    /// The latest view model (for tests).
-    #[cfg(test)]
+    /// The latest view model (for tests and the frame bench).
+    #[cfg(any(test, feature = "bench"))]
     pub(crate) fn view(&self) -> Arc<ViewModel> {
         self.worker.view()
     }
 
-    /// Sends a command to the worker as the UI would (for tests).
-    #[cfg(test)]
+    /// Sends a command to the worker as the UI would (for tests and the
+    /// frame bench).
+    #[cfg(any(test, feature = "bench"))]
     pub(crate) fn command(&self, command: UiCommand) {
         self.worker.send(command);
     }

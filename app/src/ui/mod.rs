@@ -12,6 +12,8 @@
 mod app;
 mod commands;
 mod dialogs;
+#[cfg(feature = "bench")]
+pub mod frame_bench;
 mod library_view;
 mod prose;
 mod qr;

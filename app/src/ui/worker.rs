@@ -189,18 +189,21 @@ async fn run(
             true,
         );
     }
-    for doc in worker.node.library().document_ids().unwrap_or_default() {
-        let _ = worker.node.connect_peers(&doc).await;
-    }
-    worker.refresh_library().await;
     let mut changes: Option<mpsc::UnboundedReceiver<()>> = None;
     let mut ephemera: Option<mpsc::UnboundedReceiver<Vec<u8>>> = None;
     if let Some(doc) = config.open {
         // A charter remembered from last time may have been removed since.
         if worker.node.library().resolve(&doc).is_ok() {
             (changes, ephemera) = worker.open(&doc).await;
+            // Shown before the other charters load: the one the person
+            // was working on comes first.
+            worker.publish();
         }
     }
+    for doc in worker.node.library().document_ids().unwrap_or_default() {
+        let _ = worker.node.connect_peers(&doc).await;
+    }
+    worker.refresh_library().await;
     worker.publish();
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));

@@ -6,6 +6,7 @@
 //! Each row group lives in its own module and returns [`Row`]s; the
 //! binary (`src/bin/bench.rs`) runs them in order and prints one table.
 
+pub(crate) mod frames;
 pub(crate) mod initial;
 pub(crate) mod latency;
 pub(crate) mod load;

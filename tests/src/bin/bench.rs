@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
 
-use bench::{Input, Profile, Row, Sizes, initial, latency, load, memory, mesh};
+use bench::{Input, Profile, Row, Sizes, frames, initial, latency, load, memory, mesh};
 
 /// The 1-minute load average: timings mean little on a busy machine, so
 /// the table says how busy it was.
@@ -130,6 +130,11 @@ fn main() -> Result<()> {
         }
         anyhow::Ok(())
     })?;
+    // The window's worker runs its own runtime: measured outside ours.
+    if wanted(7) {
+        eprintln!("bench: row 7, UI frame time");
+        report(frames::rows(&big, big_ops, sizes.repeats)?);
+    }
 
     rows.sort_by(|a, b| a.id.cmp(&b.id));
     println!(
