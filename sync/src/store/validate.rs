@@ -37,11 +37,96 @@ fn validate_inner(key: &StorageKey, data: &[u8]) -> Result<(), String> {
             Err("the file is empty".to_owned())
         }
         ChunkKind::Incremental { hash } => validate_change(hash, data),
-        ChunkKind::Snapshot => {
-            load_strict(data).map_err(|e| format!("not a valid automerge document: {e}"))?;
-            Ok(())
+        ChunkKind::Snapshot => match checksums_of(data) {
+            Ok(Checked::Intact) => Ok(()),
+            // Compressed chunks carry the checksum of their inflated bytes;
+            // those few get the full load.
+            Ok(Checked::NeedsLoad) => {
+                load_strict(data).map_err(|e| format!("not a valid automerge document: {e}"))?;
+                Ok(())
+            }
+            Err(reason) => Err(format!("not a valid automerge document: {reason}")),
+        },
+    }
+}
+
+/// Automerge's chunk header starts with these.
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// What the checksums said.
+#[derive(Debug, PartialEq, Eq)]
+enum Checked {
+    /// Every chunk's checksum matches its bytes.
+    Intact,
+    /// A compressed chunk: its checksum cannot be checked without inflating.
+    NeedsLoad,
+}
+
+/// Checks every chunk's header and checksum (the first 4 bytes of the
+/// SHA-256 of its type, length and contents), without parsing what is
+/// inside. This catches what damages a file at rest — a torn write, bit rot,
+/// a partial copy — at a fraction of the cost of loading the document,
+/// which samod does next anyway: on a 260k-op charter, loading it twice was
+/// a quarter of the time to open it.
+fn checksums_of(mut data: &[u8]) -> Result<Checked, String> {
+    use sha2::{Digest as _, Sha256};
+
+    if data.is_empty() {
+        return Err("no chunks".to_owned());
+    }
+    let mut checked = Checked::Intact;
+    while !data.is_empty() {
+        let (magic, rest) = data
+            .split_first_chunk::<4>()
+            .ok_or("a chunk is cut short")?;
+        if *magic != MAGIC {
+            return Err("a chunk does not start with automerge's magic bytes".to_owned());
+        }
+        let (checksum, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or("a chunk is cut short")?;
+        let (&kind, rest) = rest.split_first().ok_or("a chunk is cut short")?;
+        if kind > 3 {
+            return Err(format!("unknown chunk type {kind}"));
+        }
+        let (len, width) = uleb128(rest).ok_or("a chunk's length is unreadable")?;
+        let (len_bytes, reader) = rest.split_at(width);
+        let len = usize::try_from(len).map_err(|_| "chunk length out of range")?;
+        if reader.len() < len {
+            return Err("a chunk is cut short".to_owned());
+        }
+        let (body, next) = reader.split_at(len);
+        if kind == 2 {
+            checked = Checked::NeedsLoad;
+        } else {
+            let mut hasher = Sha256::new();
+            hasher.update([kind]);
+            hasher.update(len_bytes);
+            hasher.update(body);
+            if hasher.finalize()[..4] != checksum[..] {
+                return Err("a chunk's checksum does not match its contents".to_owned());
+            }
+        }
+        data = next;
+    }
+    Ok(checked)
+}
+
+/// An unsigned LEB128 number at the start of `bytes`, and its width.
+fn uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.iter().enumerate().take(10) {
+        let low = u64::from(byte & 0x7f);
+        let shift = 7 * u32::try_from(i).ok()?;
+        if shift == 63 && low > 1 {
+            return None;
+        }
+        value |= low << shift;
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
         }
     }
+    None
 }
 
 fn load_strict(data: &[u8]) -> Result<Automerge, automerge::AutomergeError> {
@@ -117,6 +202,26 @@ mod tests {
         tx.commit();
         let change = doc.get_changes(&[]).remove(0);
         (doc, change)
+    }
+
+    #[test]
+    fn a_snapshot_is_checked_by_its_chunk_checksums() {
+        let mut doc = Automerge::new();
+        for n in 0..50 {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, format!("k{n}"), n).expect("put");
+            tx.commit();
+        }
+        let saved = doc.save();
+        assert_eq!(checksums_of(&saved), Ok(Checked::Intact));
+        // Several chunks back to back, as `load` accepts them.
+        let mut two = saved.clone();
+        two.extend(doc.get_changes(&[])[0].raw_bytes());
+        assert_eq!(checksums_of(&two), Ok(Checked::Intact));
+        let mut damaged = saved.clone();
+        let middle = damaged.len() / 2;
+        damaged[middle] ^= 0x40;
+        assert!(checksums_of(&damaged).is_err());
     }
 
     #[test]
