@@ -75,6 +75,7 @@ fn checksums_of(mut data: &[u8]) -> Result<Checked, String> {
         return Err("no chunks".to_owned());
     }
     let mut checked = Checked::Intact;
+    let mut first = true;
     while !data.is_empty() {
         let (magic, rest) = data
             .split_first_chunk::<4>()
@@ -89,6 +90,11 @@ fn checksums_of(mut data: &[u8]) -> Result<Checked, String> {
         if kind > 3 {
             return Err(format!("unknown chunk type {kind}"));
         }
+        // samod (and `create`) write `save()`: a whole document first.
+        if first && kind != 0 {
+            return Err("a snapshot must start with a whole document".to_owned());
+        }
+        first = false;
         let (len, width) = uleb128(rest).ok_or("a chunk's length is unreadable")?;
         let (len_bytes, reader) = rest.split_at(width);
         let len = usize::try_from(len).map_err(|_| "chunk length out of range")?;
