@@ -413,7 +413,8 @@ impl Library {
                 id: id.to_owned(),
                 heads: doc.get_heads(),
                 conflicts: scalar_conflicts(doc),
-                changes: doc.get_changes(&[]).len(),
+                // `stats` counts without materialising every change.
+                changes: usize::try_from(doc.stats().num_changes).unwrap_or(usize::MAX),
                 read_only,
                 charter,
             })
@@ -507,7 +508,8 @@ impl Library {
                 id: id.to_owned(),
                 title: Charter::title_of(doc).unwrap_or_default(),
                 last_change,
-                changes: doc.get_changes(&[]).len(),
+                // `stats` counts without materialising every change.
+                changes: usize::try_from(doc.stats().num_changes).unwrap_or(usize::MAX),
             }
         }))
     }

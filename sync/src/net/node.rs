@@ -463,7 +463,7 @@ impl Node {
                 .filter_map(|s| s.shared_heads.as_ref())
                 .map(|shared| d.get_changes(shared).len())
                 .min()
-                .unwrap_or_else(|| d.get_changes(&[]).len());
+                .unwrap_or_else(|| usize::try_from(d.stats().num_changes).unwrap_or(usize::MAX));
             let peers = access
                 .devices
                 .iter()
