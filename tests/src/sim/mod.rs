@@ -225,7 +225,21 @@ impl Sim {
             .await
             .map_err(|e| format!("peer {peer} shutdown: {e}"))?;
         drop(node);
-        let restarted = start(self.peers[peer].dir.path(), self.peers[peer].listen).await?;
+        // The same port, so the others can find it again; the old
+        // endpoint's sockets can take a moment to be released after
+        // shutdown (seed 139 once failed to bind on a loaded machine), and
+        // a failed start must let go of the data dir before the next try.
+        let mut attempt = 0;
+        let restarted = loop {
+            match start(self.peers[peer].dir.path(), self.peers[peer].listen).await {
+                Ok(node) => break node,
+                Err(_) if attempt < 20 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         self.peers[peer].node = Some(restarted);
         self.outcome.restarts += 1;
         Ok(())
