@@ -192,9 +192,16 @@ impl Sim {
         if low == high {
             return Ok(());
         }
+        // Both ways: `Node::sync` (in `settle`) dials every admitted device,
+        // so the low peer may hold a dialer to the high one too, and a cut
+        // that closed one side only left the link (and, after a revocation,
+        // a path for the revoked device's edits) open.
         self.peers[high]
             .node()?
             .disconnect(&self.peers[low].endpoint);
+        if let Some(node) = self.peers[low].node.as_ref() {
+            node.disconnect(&self.peers[high].endpoint);
+        }
         self.links.remove(&(low, high));
         Ok(())
     }
