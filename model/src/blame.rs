@@ -101,14 +101,7 @@ impl Blame {
 /// Reads the whole history once and attributes everything in the charter.
 pub fn blame(doc: &Automerge) -> Blame {
     let index = OpIndex::build(doc);
-    let stamp = |at: usize| {
-        let change = &index.changes[at];
-        Stamp {
-            hash: change.hash,
-            actor: change.actor.to_hex_string(),
-            time: change.time,
-        }
-    };
+    let stamp = |at: usize| stamp_of(&index, at);
     let attribute = |obj: &OpKey, path: String, label: String, writers: Vec<Share>| {
         let created = index.change_of(obj)?;
         let last = index.touches_within(obj).last().copied().unwrap_or(created);
@@ -196,14 +189,7 @@ fn removed_while_edited(
             let title = then
                 .as_ref()
                 .and_then(|(_, id)| title_of(doc, id, Some(before)));
-            let at = |i: usize| {
-                let change = &index.changes[i];
-                Stamp {
-                    hash: change.hash,
-                    actor: change.actor.to_hex_string(),
-                    time: change.time,
-                }
-            };
+            let at = |i: usize| stamp_of(index, i);
             out.push(RemovedWhileEdited {
                 path: format!("{}.{}", collection.path().join("."), deletion.key),
                 label: item_label(collection, title.as_deref()),
@@ -213,6 +199,16 @@ fn removed_while_edited(
         }
     }
     out
+}
+
+/// The change at position `at` of the index, named for people.
+fn stamp_of(index: &OpIndex, at: usize) -> Stamp {
+    let change = &index.changes[at];
+    Stamp {
+        hash: change.hash,
+        actor: change.actor.to_hex_string(),
+        time: change.time,
+    }
 }
 
 /// The object at `path` from the root, if every step is an object.
