@@ -652,6 +652,19 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
     assert_eq!(copy.access.devices.len(), 1, "shared with no one");
 }
 
+/// Imports the charter file `file` through the window and opens it.
+fn import_and_open(harness: &mut Harness<'_, GuildApp>, file: std::path::PathBuf, title: &str) {
+    wait_for(harness, "the library", |vm| {
+        vm.phase == super::view_model::Phase::Ready
+    });
+    harness.state().command(UiCommand::Import { path: file });
+    wait_for(harness, "the imported charter", |vm| {
+        vm.library.iter().any(|e| e.title == title)
+    });
+    let doc = harness.state().view().library[0].id.clone();
+    harness.state().command(UiCommand::Open(doc));
+}
+
 /// A charter file whose objective `o1` two people set to different
 /// statuses at once (two actors, merged).
 fn conflicting_charter_file(dir: &Path) -> std::path::PathBuf {
@@ -690,15 +703,7 @@ fn a_conflict_shows_both_values_and_keeping_one_settles_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = conflicting_charter_file(dir.path());
     let mut harness = harness(dir.path(), true);
-    wait_for(&mut harness, "the library", |vm| {
-        vm.phase == super::view_model::Phase::Ready
-    });
-    harness.state().command(UiCommand::Import { path: file });
-    wait_for(&mut harness, "the imported charter", |vm| {
-        vm.library.iter().any(|e| e.title == "Conflict CoP")
-    });
-    let doc = harness.state().view().library[0].id.clone();
-    harness.state().command(UiCommand::Open(doc));
+    import_and_open(&mut harness, file, "Conflict CoP");
     wait_for(&mut harness, "the conflict", |vm| {
         vm.open
             .as_ref()
@@ -765,15 +770,7 @@ fn the_history_says_who_wrote_what_and_which_edit_a_removal_swallowed() {
     let dir = tempfile::tempdir().unwrap();
     let file = removal_race_charter_file(dir.path());
     let mut harness = harness(dir.path(), true);
-    wait_for(&mut harness, "the library", |vm| {
-        vm.phase == super::view_model::Phase::Ready
-    });
-    harness.state().command(UiCommand::Import { path: file });
-    wait_for(&mut harness, "the imported charter", |vm| {
-        vm.library.iter().any(|e| e.title == "Race CoP")
-    });
-    let doc = harness.state().view().library[0].id.clone();
-    harness.state().command(UiCommand::Open(doc));
+    import_and_open(&mut harness, file, "Race CoP");
     wait_for(&mut harness, "the charter", |vm| vm.open.is_some());
     go_to(&mut harness, "History");
     wait_for(&mut harness, "the blame", |vm| {

@@ -69,6 +69,11 @@ pub(crate) struct HistoryView {
     pub(crate) version: Option<VersionView>,
     /// Who wrote each item and prose field, and what removals swallowed.
     pub(crate) blame: guild_model::Blame,
+    /// `blame` as the window draws it, formatted once here rather than on
+    /// every frame: (label, who and when) per field and item.
+    pub(crate) blame_rows: Vec<(String, String)>,
+    /// One sentence per item removed while being edited, with its label.
+    pub(crate) removal_notices: Vec<(String, String)>,
 }
 
 /// What a personal copy would bring back to its community's charter.

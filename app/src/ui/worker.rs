@@ -351,6 +351,7 @@ impl Worker {
                 .filter(|h| h.doc == doc)
                 .and_then(|h| h.version.as_ref().map(|v| v.hash.clone()))
         });
+        let blame = guild_model::blame(&document);
         let version = shown.and_then(|hash| {
             let heads = guild_model::resolve_version(&document, &hash).ok()?;
             let then = guild_model::charter_at(&document, &heads).ok()?;
@@ -366,7 +367,18 @@ impl Worker {
             heads: document.get_heads(),
             rows,
             version,
-            blame: guild_model::blame(&document),
+            blame_rows: blame
+                .fields
+                .iter()
+                .chain(&blame.items)
+                .map(|a| (a.label.clone(), crate::cli::blame_summary(&charter, a)))
+                .collect(),
+            removal_notices: blame
+                .removed_while_edited
+                .iter()
+                .map(|race| (removal_notice(&charter, race), race.label.clone()))
+                .collect(),
+            blame,
         }));
     }
 
@@ -489,10 +501,14 @@ impl Worker {
                 });
             }
             UiCommand::ChooseExportFile { doc, format } => {
-                let title = library
-                    .charter(&doc)
-                    .await
-                    .map(|c| c.meta.title.as_str().to_owned())
+                // The library list already has the title: no need to read
+                // the whole charter for a file name.
+                let title = self
+                    .vm
+                    .library
+                    .iter()
+                    .find(|e| e.id == doc)
+                    .map(|e| e.title.clone())
                     .unwrap_or_default();
                 let dialog = rfd::AsyncFileDialog::new()
                     .set_title("Export the charter")
@@ -805,4 +821,28 @@ fn file_dialog_available() -> bool {
         || std::env::var_os("PATH").is_some_and(|paths| {
             std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file())
         })
+}
+
+/// “Card “X” was removed by Ana (…) while Ben made an edit to it; …”.
+fn removal_notice(
+    charter: &guild_model::Charter,
+    race: &guild_model::RemovedWhileEdited,
+) -> String {
+    let remover = guild_model::author_of(charter, &race.removed.actor);
+    let mut editors: Vec<String> = race
+        .lost_edits
+        .iter()
+        .map(|e| guild_model::author_of(charter, &e.actor))
+        .collect();
+    editors.dedup();
+    let (edits, verb) = match race.lost_edits.len() {
+        1 => ("an edit".to_owned(), "it is"),
+        n => (format!("{n} edits"), "they are"),
+    };
+    format!(
+        "{} was removed by {remover} ({}) while {} made {edits} to it; removal wins, so {verb} not in the charter.",
+        race.label,
+        crate::cli::format_time(race.removed.time),
+        editors.join(" and "),
+    )
 }

@@ -55,7 +55,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         }
     });
     ui.add_space(8.0);
-    who_wrote_what(ui, ctx, history);
+    who_wrote_what(ui, history);
 }
 
 /// Items one person removed while another was still editing them: removal
@@ -66,40 +66,21 @@ fn removed_while_edited(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &Histo
     if races.is_empty() {
         return;
     }
-    let charter = &ctx.open.view.charter;
     ui.add_space(6.0);
     ui.label(
         RichText::new("Removed while someone was editing")
             .strong()
             .color(Color32::from_rgb(190, 50, 40)),
     );
-    for race in races {
-        let remover = guild_model::author_of(charter, &race.removed.actor);
-        let mut editors: Vec<String> = race
-            .lost_edits
-            .iter()
-            .map(|e| guild_model::author_of(charter, &e.actor))
-            .collect();
-        editors.dedup();
-        let edits = match race.lost_edits.len() {
-            1 => "an edit".to_owned(),
-            n => format!("{n} edits"),
-        };
+    for (race, (notice, label)) in races.iter().zip(&history.removal_notices) {
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!(
-                "{} was removed by {remover} ({}) while {} made {edits} to it; removal wins, so {} not in the charter.",
-                race.label,
-                format_time(race.removed.time),
-                editors.join(" and "),
-                if race.lost_edits.len() == 1 { "it is" } else { "they are" },
-            ));
+            ui.label(notice);
             if let Some(last) = race.lost_edits.last() {
-                let hash = last.hash.to_string();
-                let label = format!("See the lost edit to {}", race.label);
+                let label = format!("See the lost edit to {label}");
                 if button(ui, "See the lost edit", &label).clicked() {
                     (ctx.send)(UiCommand::ViewVersion {
                         doc: history.doc.clone(),
-                        hash,
+                        hash: last.hash.to_string(),
                     });
                 }
             }
@@ -109,9 +90,7 @@ fn removed_while_edited(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &Histo
 
 /// Blame: for each prose field and item, who wrote it and when, who
 /// changed it last, and whose words the prose is made of.
-fn who_wrote_what(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {
-    let charter = &ctx.open.view.charter;
-    let blame = &history.blame;
+fn who_wrote_what(ui: &mut egui::Ui, history: &HistoryView) {
     egui::CollapsingHeader::new(RichText::new("Who wrote what").strong().size(16.0))
         .default_open(true)
         .show(ui, |ui| {
@@ -120,9 +99,9 @@ fn who_wrote_what(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView
                 .striped(true)
                 .spacing([16.0, 4.0])
                 .show(ui, |ui| {
-                    for attribution in blame.fields.iter().chain(&blame.items) {
-                        ui.label(&attribution.label);
-                        ui.label(crate::cli::blame_summary(charter, attribution));
+                    for (label, summary) in &history.blame_rows {
+                        ui.label(label);
+                        ui.label(summary);
                         ui.end_row();
                     }
                 });
