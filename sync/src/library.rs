@@ -400,14 +400,7 @@ impl Library {
         let handle = self.handle(id).await?;
         let me = self.endpoint_id();
         handle.with_document(|doc| {
-            let charter = if schema_version(doc)? < CURRENT_SCHEMA_VERSION {
-                let mut migrated = doc.clone();
-                migrate(&mut migrated, now())?;
-                Charter::from_doc(&migrated)
-            } else {
-                Charter::from_doc(doc)
-            }
-            .map_err(|e| LibraryError::NotACharter(e.to_string()))?;
+            let charter = hydrate_current(doc)?;
             let read_only = charter.access.level_of(&me) == Some(AccessLevel::ReadOnly);
             Ok::<_, LibraryError>(CharterView {
                 id: id.to_owned(),
@@ -482,16 +475,7 @@ impl Library {
         let handle = self.handle(id).await?;
         // Hydrated in place: cloning a big document first doubled the
         // memory a charter costs while it is read.
-        handle.with_document(|doc| {
-            if schema_version(doc)? < CURRENT_SCHEMA_VERSION {
-                let mut migrated = doc.clone();
-                migrate(&mut migrated, now())?;
-                Charter::from_doc(&migrated)
-            } else {
-                Charter::from_doc(doc)
-            }
-            .map_err(|e| LibraryError::NotACharter(e.to_string()))
-        })
+        handle.with_document(|doc| hydrate_current(doc))
     }
 
     /// A line for `guild list`.
@@ -746,6 +730,19 @@ impl Library {
         self.storage.flush().await?;
         Ok(())
     }
+}
+
+/// The charter in `doc`, brought to the current schema in memory when it
+/// is older (only an edit writes the migration).
+fn hydrate_current(doc: &Automerge) -> Result<Charter, LibraryError> {
+    if schema_version(doc)? < CURRENT_SCHEMA_VERSION {
+        let mut migrated = doc.clone();
+        migrate(&mut migrated, now())?;
+        Charter::from_doc(&migrated)
+    } else {
+        Charter::from_doc(doc)
+    }
+    .map_err(|e| LibraryError::NotACharter(e.to_string()))
 }
 
 fn now() -> i64 {

@@ -399,15 +399,19 @@ impl Node {
             .parse::<iroh::EndpointId>()
             .map_err(|_| NetError::Refused(format!("`{endpoint}` is not a device id")))?;
         self.disconnect(endpoint);
-        let addr = EndpointAddr::from_parts(
+        self.dial(self.known_addr(id, endpoint), None)?;
+        Ok(())
+    }
+
+    /// `endpoint`'s address with the IP addresses the address book has for it.
+    fn known_addr(&self, id: iroh::EndpointId, endpoint: &str) -> EndpointAddr {
+        EndpointAddr::from_parts(
             id,
             self.peers
                 .addrs(endpoint)
                 .into_iter()
                 .map(TransportAddr::Ip),
-        );
-        self.dial(addr, None)?;
-        Ok(())
+        )
     }
 
     /// Whether a sync connection to `endpoint` is up (either side dialed).
@@ -429,14 +433,7 @@ impl Node {
             let Ok(id) = endpoint.parse::<iroh::EndpointId>() else {
                 continue;
             };
-            let addr = EndpointAddr::from_parts(
-                id,
-                self.peers
-                    .addrs(endpoint)
-                    .into_iter()
-                    .map(TransportAddr::Ip),
-            );
-            self.dial(addr, None)?;
+            self.dial(self.known_addr(id, endpoint), None)?;
             started += 1;
         }
         Ok(started)
