@@ -20,6 +20,37 @@ fn purpose(text: &str) -> Op {
     }
 }
 
+/// Waits (at most 5 s) until the files under `dir` have stayed the same
+/// for 300 ms.
+async fn wait_until_quiet(dir: &std::path::Path) {
+    fn listing(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let path = entry.path();
+                match entry.metadata() {
+                    Ok(m) if m.is_dir() => stack.push(path),
+                    Ok(m) => out.push((path, m.len())),
+                    Err(_) => {}
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut last = listing(dir);
+    while std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = listing(dir);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
+
 #[test]
 fn a_full_disk_keeps_edits_in_memory_says_not_saved_and_saves_when_space_returns() {
     let disk = match TinyDisk::mount("8m") {
@@ -36,6 +67,11 @@ fn a_full_disk_keeps_edits_in_memory_says_not_saved_and_saves_when_space_returns
             .unwrap();
         let doc = library.create("Full disk CoP", true).await.unwrap();
         library.edit(&doc, &purpose("saved before")).await.unwrap();
+        // samod saves and compacts the new charter in the background; a
+        // compaction that deletes chunks after the disk is filled frees
+        // room for the "full disk" edits (once, all six fitted). Wait until
+        // the data dir stops changing.
+        wait_until_quiet(disk.path()).await;
 
         // Refilled before each edit: a compaction may free a chunk's worth.
         let mut filled = 0;
