@@ -215,3 +215,79 @@ fn a_revoked_device_is_refused_afterwards() {
         a.shutdown().await.unwrap();
     });
 }
+
+/// Waits until `cond` holds, for at most `T`; says whether it did.
+async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + T;
+    while tokio::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cond()
+}
+
+#[test]
+fn a_revocation_ends_live_connections_both_ways_without_anyone_hanging_up() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    runtime().block_on(async {
+        let a = start_node(dirs[0].path()).await;
+        let b = start_node(dirs[1].path()).await;
+        let c = start_node(dirs[2].path()).await;
+        let doc = a.library().create("Revocable CoP", true).await.unwrap();
+        let ticket = a.share(&doc, AccessLevel::ReadWrite).await.unwrap();
+        b.join(&ticket, T).await.unwrap();
+        c.join(&ticket, T).await.unwrap();
+        let b_id = b.library().endpoint_id();
+        // C dials B, so B's connections are one it dialled (to A, from
+        // the join) and one it accepted (from C).
+        let b_addr = b.addr();
+        let b_ips = b_addr.addrs.iter().filter_map(|a| match a {
+            iroh::TransportAddr::Ip(ip) => Some(*ip),
+            _ => None,
+        });
+        c.remember_peer(&b_id, b_ips.collect::<Vec<_>>());
+        c.sync(&doc, T).await.unwrap();
+        assert!(
+            eventually(|| a.is_connected_to(&b_id) && c.is_connected_to(&b_id)).await,
+            "B is connected to A and C before the revocation"
+        );
+
+        a.library()
+            .edit(
+                &doc,
+                &Op::RevokeDevice {
+                    endpoint: b_id.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            eventually(|| !a.is_connected_to(&b_id) && !c.is_connected_to(&b_id)).await,
+            "A and C end their connections to B by themselves"
+        );
+
+        // B edits; nothing it sends lands, and nobody re-dials it.
+        b.library()
+            .edit(
+                &doc,
+                &Op::SetProse {
+                    field: ProseField::Purpose,
+                    text: "After revocation".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let _ = b.sync(&doc, Duration::from_secs(2)).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for (name, node) in [("A", &a), ("C", &c)] {
+            assert!(!node.is_connected_to(&b_id), "{name} stays cut off from B");
+            let purpose = node.library().charter(&doc).await.unwrap().purpose.text;
+            assert_ne!(purpose.as_str(), "After revocation", "{name} got B's edit");
+        }
+        for node in [b, c, a] {
+            node.shutdown().await.unwrap();
+        }
+    });
+}

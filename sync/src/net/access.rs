@@ -72,6 +72,9 @@ pub struct AccessIndex {
     loader: Arc<Mutex<Option<Loader>>>,
     /// samod peer id → the authenticated endpoint id it stands for.
     peers: Arc<Mutex<HashMap<String, String>>>,
+    /// Bumped on every change of any document's state, so that whoever
+    /// holds connections can drop those a revocation ended.
+    generation: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for AccessIndex {
@@ -93,6 +96,7 @@ impl AccessIndex {
             docs: Arc::default(),
             loader: Arc::default(),
             peers: Arc::default(),
+            generation: watch::Sender::new(0),
         }
     }
 
@@ -127,21 +131,28 @@ impl AccessIndex {
     /// Records a document's access state; subscribers see it at once.
     pub fn set(&self, doc: &str, state: DocAccess) {
         let mut docs = self.docs.lock().unwrap_or_else(PoisonError::into_inner);
-        match docs.get(doc) {
-            Some(tx) => {
-                tx.send_if_modified(|current| {
-                    if *current == state {
-                        false
-                    } else {
-                        *current = state;
-                        true
-                    }
-                });
-            }
-            None => {
-                docs.insert(doc.to_owned(), watch::Sender::new(state));
-            }
+        let changed = if let Some(tx) = docs.get(doc) {
+            tx.send_if_modified(|current| {
+                if *current == state {
+                    false
+                } else {
+                    *current = state;
+                    true
+                }
+            })
+        } else {
+            docs.insert(doc.to_owned(), watch::Sender::new(state));
+            true
+        };
+        drop(docs);
+        if changed {
+            self.generation.send_modify(|g| *g = g.wrapping_add(1));
         }
+    }
+
+    /// Wakes on every change of any document's access state.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
     }
 
     /// The document's current access state.
@@ -176,6 +187,24 @@ impl AccessIndex {
             .unwrap_or_else(PoisonError::into_inner)
             .values()
             .any(|tx| tx.borrow().level_of(peer).is_some())
+    }
+
+    /// Whether `peer` was revoked from a charter here and may sync none: a
+    /// device whose connections should end. A device merely absent from
+    /// every list (an access list not loaded yet, a peer dialled by hand)
+    /// is not one.
+    pub fn revoked_everywhere(&self, peer: &str) -> bool {
+        let docs = self.docs.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut revoked = false;
+        for tx in docs.values() {
+            let state = tx.borrow();
+            if state.level_of(peer).is_some() {
+                return false;
+            }
+            revoked |=
+                matches!(&*state, DocAccess::Known(access) if access.revoked.contains_key(peer));
+        }
+        revoked
     }
 
     fn subscribe(&self, doc: &str) -> watch::Receiver<DocAccess> {
@@ -452,6 +481,35 @@ mod tests {
         let held = DocumentId::new(&mut rand::rng());
         index.set(&held.to_string(), DocAccess::Known(Access::default()));
         (index, bound, held, DocumentId::new(&mut rand::rng()))
+    }
+
+    #[test]
+    fn a_device_is_revoked_everywhere_only_when_no_charter_still_admits_it() {
+        let index = AccessIndex::new();
+        let mut changes = index.changes();
+        let device = "d".repeat(64);
+        let mut admitted = Access::default();
+        admitted.devices.insert(
+            device.clone(),
+            guild_model::DeviceAccess {
+                access: AccessLevel::ReadWrite,
+                ..Default::default()
+            },
+        );
+        let mut revoked = Access::default();
+        revoked.revoked.insert(device.clone(), 1);
+        index.set("a", DocAccess::Known(admitted));
+        index.set("b", DocAccess::Known(revoked.clone()));
+        assert!(changes.has_changed().unwrap_or(false));
+        changes.mark_unchanged();
+        assert!(!index.revoked_everywhere(&device), "charter a admits it");
+        index.set("a", DocAccess::Known(revoked));
+        assert!(changes.has_changed().unwrap_or(false));
+        assert!(index.revoked_everywhere(&device));
+        assert!(
+            !index.revoked_everywhere(&"e".repeat(64)),
+            "a device no list names is not revoked"
+        );
     }
 
     #[test]

@@ -70,6 +70,12 @@ impl Dialer for IrohDialer {
         let index = self.index.clone();
         Box::pin(async move {
             let peer = addr.id.to_string();
+            if index.revoked_everywhere(&peer) {
+                return Err(DialError::PermanentFailure(Refused {
+                    peer,
+                    reason: "its access was revoked".into(),
+                }));
+            }
             let conn = endpoint
                 .connect(addr, ALPN)
                 .await

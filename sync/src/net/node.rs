@@ -46,6 +46,33 @@ use super::ticket::InviteTicket;
 use super::wire::{ALPN, Hello, InviteProof, WireCounters};
 use crate::library::{Library, LibraryError};
 
+/// Closes this node's dialers to every device a revocation has cut off from
+/// every charter here, as soon as the revocation reaches the access index:
+/// samod would otherwise keep re-dialling it, and the share policy alone
+/// leaves the connection up for whatever the device sends next. Connections
+/// the device dialled are ended by the protocol handler.
+async fn close_revoked_dialers(index: super::access::AccessIndex, dialers: Dialers) {
+    let mut changes = index.changes();
+    while changes.changed().await.is_ok() {
+        let mut dialers = dialers.lock().unwrap_or_else(PoisonError::into_inner);
+        dialers.retain(|endpoint, dialer| {
+            let keep = !index.revoked_everywhere(endpoint);
+            if !keep {
+                tracing::info!(peer = %endpoint, "revoked: no longer dialled");
+                dialer.close();
+            }
+            keep
+        });
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // The task holds the index and the dialers, never the node.
+        self.revocations.abort();
+    }
+}
+
 /// Which relays to use (never in tests).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Relay {
@@ -114,12 +141,17 @@ pub struct SyncStatus {
     pub pending_changes: usize,
 }
 
+/// This node's dialers, by the endpoint id they reach.
+type Dialers = Arc<Mutex<HashMap<String, DialerHandle<super::dialer::Refused>>>>;
+
 /// A running Guild node.
 pub struct Node {
     library: Arc<Library>,
     router: Router,
     counters: Arc<WireCounters>,
-    dialers: Mutex<HashMap<String, DialerHandle<super::dialer::Refused>>>,
+    dialers: Dialers,
+    /// Closes dialers to devices revoked everywhere; stopped at shutdown.
+    revocations: tokio::task::AbortHandle,
     peers: PeerBook,
     label: String,
     lan: std::sync::atomic::AtomicBool,
@@ -148,11 +180,18 @@ impl Node {
         let peers = PeerBook::open(library.data_dir().root());
         let label = options.label.unwrap_or_else(crate::device::default_label);
         library.set_label(&label);
+        let dialers = Dialers::default();
+        let revocations = tokio::spawn(close_revoked_dialers(
+            library.access_index().clone(),
+            Arc::clone(&dialers),
+        ))
+        .abort_handle();
         Ok(Self {
             library,
             router,
             counters,
-            dialers: Mutex::default(),
+            dialers,
+            revocations,
             peers,
             label,
             lan: std::sync::atomic::AtomicBool::new(options.lan),
@@ -509,6 +548,7 @@ impl Node {
 
     /// Stops networking and closes the library (every save flushed).
     pub async fn shutdown(&self) -> Result<(), NetError> {
+        self.revocations.abort();
         let dialers: Vec<_> = self
             .dialers
             .lock()

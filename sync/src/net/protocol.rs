@@ -165,8 +165,26 @@ impl ProtocolHandler for GuildProtocol {
                 }
             }
         };
+        let index = self.library.access_index().clone();
+        let mut access_changes = index.changes();
+        // Checked once before the first wait: the revocation may have
+        // landed between the admission and the subscription.
+        let revoked = async {
+            loop {
+                if index.revoked_everywhere(&remote) {
+                    return;
+                }
+                if access_changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
         tokio::select! {
             () = ended => conn.close(CLOSE_PROTOCOL.into(), b"done"),
+            () = revoked => {
+                tracing::info!(peer = %remote, "revoked: connection ended");
+                conn.close(CLOSE_REFUSED.into(), b"revoked");
+            }
             _ = conn.closed() => {}
         }
         Ok(())

@@ -365,14 +365,43 @@ impl Sim {
                     .await
                     .map_err(|e| e.to_string())?;
                 self.revoked = true;
-                for other in 0..self.peers.len() {
-                    self.cut(target, other)?;
-                }
                 let writers = self.writers();
                 self.settle(&writers, "after the revocation").await?;
+                // No cut: every node that has the revocation must end its
+                // connections to the device by itself.
+                self.wait_cut_off(target).await?;
             }
         }
         Ok(())
+    }
+
+    /// Waits until every other running node knows `target` is revoked and
+    /// has no connection to it: from then on nothing it sends may land.
+    async fn wait_cut_off(&self, target: usize) -> Result<(), String> {
+        let deadline = Instant::now() + SETTLE;
+        let endpoint = &self.peers[target].endpoint;
+        loop {
+            let mut pending = Vec::new();
+            for (p, peer) in self.peers.iter().enumerate() {
+                let Some(node) = peer.node.as_ref().filter(|_| p != target) else {
+                    continue;
+                };
+                let knows = node.library().access_index().revoked_everywhere(endpoint);
+                if !knows || node.is_connected_to(endpoint) {
+                    pending.push((p, knows));
+                }
+            }
+            if pending.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the revoked peer {target} was not cut off in {} s: (peer, knows of the revocation) still connected or unaware: {pending:?}",
+                    SETTLE.as_secs()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     async fn check(&mut self) -> Result<(), String> {
