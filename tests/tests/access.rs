@@ -183,16 +183,7 @@ fn a_revoked_device_is_refused_afterwards() {
 
         // B comes back, edits, and tries to sync: every attempt is refused.
         let b = start_node(b_dir.path()).await;
-        b.library()
-            .edit(
-                &doc,
-                &Op::SetProse {
-                    field: ProseField::Purpose,
-                    text: "After revocation".into(),
-                },
-            )
-            .await
-            .unwrap();
+        edit_after_revocation(&b, &doc).await;
         let status = b.sync(&doc, Duration::from_secs(3)).await.unwrap();
         assert!(
             status.peers.iter().all(|p| !p.connected),
@@ -206,7 +197,7 @@ fn a_revoked_device_is_refused_afterwards() {
                 .purpose
                 .text
                 .as_str(),
-            "After revocation"
+            AFTER_REVOCATION
         );
         // Re-using the old invite does not bring it back either.
         let err = b.join(&ticket, Duration::from_secs(5)).await.unwrap_err();
@@ -215,6 +206,22 @@ fn a_revoked_device_is_refused_afterwards() {
         a.shutdown().await.unwrap();
     });
 }
+
+/// The revoked device's edit, which no other device may receive.
+async fn edit_after_revocation(node: &guild_sync::net::node::Node, doc: &str) {
+    node.library()
+        .edit(
+            doc,
+            &Op::SetProse {
+                field: ProseField::Purpose,
+                text: AFTER_REVOCATION.into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+const AFTER_REVOCATION: &str = "After revocation";
 
 /// Waits until `cond` holds, for at most `T`; says whether it did.
 async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
@@ -242,12 +249,7 @@ fn a_revocation_ends_live_connections_both_ways_without_anyone_hanging_up() {
         let b_id = b.library().endpoint_id();
         // C dials B, so B's connections are one it dialled (to A, from
         // the join) and one it accepted (from C).
-        let b_addr = b.addr();
-        let b_ips = b_addr.addrs.iter().filter_map(|a| match a {
-            iroh::TransportAddr::Ip(ip) => Some(*ip),
-            _ => None,
-        });
-        c.remember_peer(&b_id, b_ips.collect::<Vec<_>>());
+        c.remember_peer(&b_id, b.ip_addrs());
         c.sync(&doc, T).await.unwrap();
         assert!(
             eventually(|| a.is_connected_to(&b_id) && c.is_connected_to(&b_id)).await,
@@ -269,22 +271,13 @@ fn a_revocation_ends_live_connections_both_ways_without_anyone_hanging_up() {
         );
 
         // B edits; nothing it sends lands, and nobody re-dials it.
-        b.library()
-            .edit(
-                &doc,
-                &Op::SetProse {
-                    field: ProseField::Purpose,
-                    text: "After revocation".into(),
-                },
-            )
-            .await
-            .unwrap();
+        edit_after_revocation(&b, &doc).await;
         let _ = b.sync(&doc, Duration::from_secs(2)).await.unwrap();
         tokio::time::sleep(Duration::from_secs(1)).await;
         for (name, node) in [("A", &a), ("C", &c)] {
             assert!(!node.is_connected_to(&b_id), "{name} stays cut off from B");
             let purpose = node.library().charter(&doc).await.unwrap().purpose.text;
-            assert_ne!(purpose.as_str(), "After revocation", "{name} got B's edit");
+            assert_ne!(purpose.as_str(), AFTER_REVOCATION, "{name} got B's edit");
         }
         for node in [b, c, a] {
             node.shutdown().await.unwrap();

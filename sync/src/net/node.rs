@@ -213,6 +213,12 @@ impl Node {
         self.endpoint().addr()
     }
 
+    /// The direct IP addresses this node listens on, as another node's
+    /// [`Node::remember_peer`] takes them.
+    pub fn ip_addrs(&self) -> Vec<SocketAddr> {
+        ip_addrs(&self.addr())
+    }
+
     /// Bytes of Guild frames `(received, sent)` since start.
     pub fn wire_bytes(&self) -> (u64, u64) {
         self.counters.get()

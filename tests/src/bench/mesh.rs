@@ -36,17 +36,6 @@ pub(crate) struct MeshRun {
     pub(crate) raw: Vec<Duration>,
 }
 
-fn ip_addrs(node: &Node) -> Vec<std::net::SocketAddr> {
-    node.addr()
-        .addrs
-        .iter()
-        .filter_map(|a| match a {
-            iroh::TransportAddr::Ip(ip) => Some(*ip),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Follows `doc` on peer `k`, recording when each change first shows up.
 fn watch(
     node: Arc<Node>,
@@ -107,7 +96,7 @@ async fn start_mesh(dirs: &[tempfile::TempDir]) -> Result<(Vec<Arc<Node>>, Strin
     for (i, node) in nodes.iter().enumerate() {
         for (j, other) in nodes.iter().enumerate() {
             if i != j {
-                node.remember_peer(&ids[j], ip_addrs(other));
+                node.remember_peer(&ids[j], other.ip_addrs());
             }
         }
     }
