@@ -65,6 +65,32 @@ impl TinyDisk {
         written
     }
 
+    /// Fills the disk until a fill after a pause finds no room left, and
+    /// returns how many bytes that took.
+    ///
+    /// A write in flight while the disk is filled holds pages that it gives
+    /// back when it fails (its temp file is removed), so one fill can leave
+    /// room behind it. The pause outlasts the store's batch window, so the
+    /// writes queued before the fill have been tried by the next one.
+    pub fn fill_until_full(&self, pause: std::time::Duration) -> u64 {
+        let mut total = self.fill();
+        // Bounded: each round only takes what a failed write gave back.
+        for _ in 0..50 {
+            std::thread::sleep(pause);
+            let more = self.fill();
+            total += more;
+            if more == 0 && self.free_bytes() == 0 {
+                break;
+            }
+        }
+        total
+    }
+
+    /// The bytes still free for an unprivileged write.
+    pub fn free_bytes(&self) -> u64 {
+        fs4::available_space(self.path()).unwrap_or(0)
+    }
+
     /// Frees what [`TinyDisk::fill`] took.
     pub fn free(&self) {
         std::fs::remove_file(&self.filler).expect("remove the filler file");

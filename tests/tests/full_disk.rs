@@ -73,42 +73,54 @@ fn a_full_disk_keeps_edits_in_memory_says_not_saved_and_saves_when_space_returns
         // the data dir stops changing.
         wait_until_quiet(disk.path()).await;
 
-        // Refilled before each edit: a compaction may free a chunk's worth.
+        // Each edit meets a disk with no room left (refilled until a fill
+        // after a pause longer than the batch window finds none), so each
+        // must be refused; its durable write is answered for itself, even
+        // when samod's background save of the same change follows it.
+        let pause = Duration::from_millis(150);
         let mut filled = 0;
         let mut refused = Vec::new();
-        let mut unsaved_seen = 0;
-        for n in 0..5 {
-            filled += disk.fill();
-            let card = Op::AddCard {
+        let edits: Vec<Op> = (0..5)
+            .map(|n| Op::AddCard {
                 id: format!("offline-{n}"),
                 cell: guild_model::Cell::MembersShortTerm,
                 text: format!("written on a full disk {n}"),
                 position: guild_model::Position::End,
-            };
-            if let Err(e) = library.edit(&doc, &card).await {
-                refused.push(e.to_string());
-                unsaved_seen = unsaved_seen.max(library.health().unsaved_writes);
+            })
+            .chain([purpose("written on a full disk")])
+            .collect();
+        for edit in &edits {
+            // Blocking: the runtime's other thread keeps samod and the
+            // store's tasks going meanwhile.
+            filled += tokio::task::block_in_place(|| disk.fill_until_full(pause));
+            let free = disk.free_bytes();
+            if let Err(e) = library.edit(&doc, edit).await {
+                // Sampled at once: the writer publishes its health before it
+                // answers, and nothing frees room while the disk stays full.
+                let health = library.health();
+                refused.push((e.to_string(), health.unsaved_writes, free));
             }
         }
-        filled += disk.fill();
-        if let Err(e) = library.edit(&doc, &purpose("written on a full disk")).await {
-            refused.push(e.to_string());
-        }
         eprintln!(
-            "filled {filled} bytes; {}/6 edits said: {:?}; {unsaved_seen} write(s) waiting at most",
+            "filled {filled} bytes; {}/{} edits refused: {refused:?}",
             refused.len(),
-            refused.first()
+            edits.len()
         );
-        assert!(
-            !refused.is_empty(),
-            "an edit on a full disk says it is not saved"
+        assert_eq!(
+            refused.len(),
+            edits.len(),
+            "every edit on a disk with no room left says it is not saved"
         );
-        for message in &refused {
+        for (message, unsaved, free) in &refused {
+            assert_eq!(*free, 0, "the disk was full before the edit");
             assert!(message.starts_with("not saved"), "{message}");
             assert!(message.contains("No space left"), "{message}");
             assert!(!message.contains('\n'), "one line: {message}");
+            assert!(
+                *unsaved > 0,
+                "the health says writes are waiting when an edit is refused: {message}"
+            );
         }
-        assert!(unsaved_seen > 0, "the health says writes are waiting");
         // Kept in memory: this process still reads every edit.
         let charter = library.charter(&doc).await.unwrap();
         assert_eq!(charter.purpose.text.as_str(), "written on a full disk");

@@ -228,15 +228,14 @@ impl DurableStorage {
     /// on disk before saying so (the CLI, the crash tests) write the change's
     /// incremental chunk through this, under the key samod itself uses.
     pub async fn put_durable(&self, key: StorageKey, data: Vec<u8>) -> Result<(), StoreError> {
-        let (seq, done) = self
-            .queue_put(key.clone(), data)
+        let done = self
+            .queue_put(key, data)
             .ok_or(StoreError::WriterStopped)?;
         // Someone is waiting on this write: cut the batch window short.
         let (flush, _outcome) = oneshot::channel();
         self.send(Request::Flush { done: flush })?;
-        done.await.map_err(|_| StoreError::WriterStopped)?;
-        let unsaved = self.overlay().get(&key).is_some_and(|(s, _)| *s == seq);
-        if unsaved {
+        let durable = done.await.map_err(|_| StoreError::WriterStopped)?;
+        if !durable {
             let health = self.health();
             return Err(StoreError::NotSaved {
                 count: health.unsaved_writes.max(1),
@@ -343,7 +342,7 @@ impl DurableStorage {
             .map_err(|_| StoreError::WriterStopped)
     }
 
-    fn queue_put(&self, key: StorageKey, data: Vec<u8>) -> Option<(u64, oneshot::Receiver<()>)> {
+    fn queue_put(&self, key: StorageKey, data: Vec<u8>) -> Option<oneshot::Receiver<bool>> {
         let data = Arc::new(data);
         let (done, rx) = oneshot::channel();
         // Sequence, overlay and channel order must agree, so the three happen
@@ -361,7 +360,7 @@ impl DurableStorage {
             tracing::error!(error = %e, "cannot queue a write");
             return None;
         }
-        Some((seq, rx))
+        Some(rx)
     }
 }
 
@@ -510,7 +509,7 @@ impl Storage for DurableStorage {
     fn put(&self, key: StorageKey, data: Vec<u8>) -> impl Future<Output = ()> + Send {
         // Queued now, not on first poll, so puts and deletes reach the
         // writer in the order samod issued them.
-        let done = self.queue_put(key, data).map(|(_, done)| done);
+        let done = self.queue_put(key, data);
         async move {
             if let Some(done) = done
                 && done.await.is_err()

@@ -33,7 +33,9 @@ pub(crate) enum Request {
         /// retire a newer one from the overlay.
         seq: u64,
         data: Data,
-        done: oneshot::Sender<()>,
+        /// Answers whether this very put is durable (`false`: it failed and
+        /// is kept in memory for retry).
+        done: oneshot::Sender<bool>,
     },
     Delete {
         key: StorageKey,
@@ -61,7 +63,7 @@ enum Op {
         key: StorageKey,
         seq: u64,
         data: Data,
-        done: Option<oneshot::Sender<()>>,
+        done: Option<oneshot::Sender<bool>>,
     },
     Delete {
         key: StorageKey,
@@ -86,6 +88,9 @@ pub(crate) struct Writer {
     /// Deletes waiting for their document's unsaved puts to land, by document.
     held_deletes: HashMap<String, HashSet<StorageKey>>,
     last_error: Option<String>,
+    /// Puts (key, seq) that failed in the batch being run: a put's answer
+    /// is about that put, not about whatever else is queued for its key.
+    failed_in_batch: HashSet<(StorageKey, u64)>,
     tmp_counter: u64,
 }
 
@@ -98,6 +103,7 @@ impl Writer {
             unsaved: HashMap::new(),
             held_deletes: HashMap::new(),
             last_error: None,
+            failed_in_batch: HashSet::new(),
             tmp_counter: 0,
         }
     }
@@ -229,6 +235,7 @@ impl Writer {
 
         let mut written = Vec::new();
         let mut waiters = Vec::new();
+        let mut put_waiters = Vec::new();
         for op in ops {
             match op {
                 Op::Put {
@@ -240,7 +247,7 @@ impl Writer {
                     // A new put after a delete of the same key undoes the
                     // delete; a retry is older than any held delete, so not.
                     if let Some(done) = done {
-                        waiters.push(done);
+                        put_waiters.push((done, key.clone(), seq));
                         self.unhold_delete(&key);
                     }
                     match self.write(&key, &data) {
@@ -279,7 +286,14 @@ impl Writer {
         set_unsaved(&self.shared.health, unsaved, self.last_error.clone());
 
         // Only now is every put in this batch either durable or recorded as
-        // unsaved, which is what resolving its future promises.
+        // unsaved, which is what resolving its future promises. Each put is
+        // answered for itself: samod's background save of a change and the
+        // library's durable write of it share a key, and the newer one's
+        // entry must not make the older one's failure look like a success.
+        let failed = std::mem::take(&mut self.failed_in_batch);
+        for (done, key, seq) in put_waiters {
+            let _ = done.send(!failed.contains(&(key, seq)));
+        }
         for done in waiters {
             let _ = done.send(());
         }
@@ -367,6 +381,7 @@ impl Writer {
     fn record_failure(&mut self, key: StorageKey, seq: u64, data: Data, error: &std::io::Error) {
         tracing::warn!(%key, %error, "write failed; keeping it in memory to retry");
         self.last_error = Some(error.to_string());
+        self.failed_in_batch.insert((key.clone(), seq));
         // Keep the newest data for the key; an older retry failing after a
         // newer put was recorded must not replace it.
         match self.unsaved.get(&key) {
@@ -425,5 +440,63 @@ impl Writer {
                 tracing::warn!(path = %path.display(), error = %e, "cannot delete a redundant chunk; leaving it");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use samod::storage::StorageKey;
+    use tokio::sync::{oneshot, watch};
+
+    use super::{Request, Writer};
+    use crate::store::durable::{Counters, Shared};
+    use crate::store::health::StoreHealth;
+
+    /// samod's background save of a change and the library's durable write
+    /// of it share a key. When the disk refuses both, the durable write must
+    /// hear "not saved", although a newer put of its key is queued.
+    #[test]
+    fn each_put_is_answered_for_itself_when_a_newer_put_of_its_key_follows() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = "4ZaFsVz8TmV3nFQ4kDdJ9SyKbZUa";
+        // A file where the document's first-level directory belongs makes
+        // every write under it fail, even as root.
+        std::fs::write(dir.path().join(&doc[..2]), b"in the way").unwrap();
+        let shared = Arc::new(Shared {
+            root: dir.path().to_path_buf(),
+            health: watch::Sender::new(StoreHealth::default()),
+            overlay: Mutex::new(HashMap::new()),
+            stats: Counters::default(),
+        });
+        let key = StorageKey::from_parts([doc, "incremental", "ab12"]).unwrap();
+        let data = Arc::new(b"one change".to_vec());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (durable_done, durable_answer) = oneshot::channel();
+        let (background_done, background_answer) = oneshot::channel();
+        for (seq, done) in [(1, durable_done), (2, background_done)] {
+            shared
+                .overlay
+                .lock()
+                .unwrap()
+                .insert(key.clone(), (seq, Arc::clone(&data)));
+            tx.send(Request::Put {
+                key: key.clone(),
+                seq,
+                data: Arc::clone(&data),
+                done,
+            })
+            .unwrap();
+        }
+        drop(tx);
+        Writer::new(Arc::clone(&shared), rx, std::time::Duration::ZERO).run();
+
+        assert!(!durable_answer.blocking_recv().unwrap(), "the first put failed");
+        assert!(!background_answer.blocking_recv().unwrap(), "so did the second");
+        assert_eq!(shared.health.borrow().unsaved_writes, 1, "one key waits");
     }
 }
