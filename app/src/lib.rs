@@ -1,8 +1,17 @@
 //! Guild's window and command line. The `guild` binary (`main.rs`) only
-//! parses its arguments and calls [`run`]; the frame-time benchmark drives
-//! the window headless through `frame_bench` (feature `bench`).
+//! parses its arguments and calls [`run`], which picks the window or a
+//! command; the frame-time benchmark drives the window headless through
+//! `frame_bench` (feature `bench`).
+//!
+//! Modules depend one way: `cli` (commands) and `ui` (the window) both use
+//! `present` (wording and export bytes) and `control` (the socket), and
+//! neither uses the other; this file joins them.
 
 mod cli;
+mod control;
+mod present;
+#[cfg(test)]
+mod tests;
 mod ui;
 
 pub use cli::Cli;
@@ -14,7 +23,19 @@ pub use ui::frame_bench;
 /// # Errors
 /// Whatever the command failed with, for the binary to print on one line.
 pub fn run(args: Cli) -> anyhow::Result<()> {
-    cli::run(args)
+    match args.into_task()? {
+        cli::Task::Window {
+            data_dir,
+            net,
+            open,
+        } => ui::run(ui::WindowConfig {
+            data_dir,
+            net,
+            open,
+            execute: Some(cli::executor()),
+        }),
+        cli::Task::Command(task) => cli::run(task),
+    }
 }
 
 /// The error and its causes on one line, without repeating a cause that the

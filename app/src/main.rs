@@ -5,11 +5,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use guild_app::{Cli, one_line};
 
 fn main() -> ExitCode {
-    let args = Cli::parse();
+    let args = Cli::from_env();
     // Quiet by default: commands report problems themselves, in one line.
     // The headless peer logs what it does.
     let default = if args.is_serve() {

@@ -2,7 +2,7 @@
 //! data directory on disk.
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -43,6 +43,8 @@ fn new_charter(data: &Path) -> String {
     ok(data, &["new", "--title", "Data CoP"]).trim().to_owned()
 }
 
+// One user's story from start to end, read top to bottom like a script.
+#[allow(clippy::too_many_lines)]
 #[test]
 fn a_user_creates_edits_shows_and_exports_a_charter() {
     let dir = TempDir::new().unwrap();
@@ -509,4 +511,125 @@ fn the_automerge_export_loads_in_the_javascript_implementation() {
         history.lines().count(),
         "the full history came along"
     );
+}
+
+#[test]
+fn without_a_display_the_window_says_so_in_one_line() {
+    let dir = TempDir::new().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_guild"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("GUILD_DATA_DIR")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run guild");
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("guild: no display"), "{err}");
+    assert!(
+        err.contains("guild --help") && err.contains("guild serve"),
+        "{err}"
+    );
+}
+
+/// `guild serve` on `data`, once it takes commands on its control socket.
+#[cfg(unix)]
+fn serving(data: &Path) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_guild"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("GUILD_DATA_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start guild serve");
+    let started = std::time::Instant::now();
+    while !data.join("guild.sock").exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "guild serve opened no control socket"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
+#[cfg(unix)]
+#[test]
+fn commands_reach_a_running_guild_serve_and_bad_requests_get_a_reason() {
+    use std::io::{BufRead as _, Write as _};
+
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let id = new_charter(data);
+    let mut serve = serving(data);
+
+    // Standard input and relative paths are the caller's, not the server's.
+    let set = with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_guild"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["set", &id[..8], "purpose", "-"])
+            .env_remove("GUILD_DATA_DIR"),
+        b"Typed into a pipe.",
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let caller = TempDir::new().unwrap();
+    let exported = Command::new(env!("CARGO_BIN_EXE_guild"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["export", &id[..8], "-o", "charter.md"])
+        .env_remove("GUILD_DATA_DIR")
+        .current_dir(caller.path())
+        .output()
+        .unwrap();
+    assert!(exported.status.success());
+    let markdown = std::fs::read_to_string(caller.path().join("charter.md")).unwrap();
+    assert!(markdown.contains("Typed into a pipe."), "{markdown}");
+    assert!(fails(data, &["show", "nothing-like-it"]).contains("nothing-like-it"));
+
+    // The old wire format, garbage and a newer version: a reason, and the
+    // server goes on serving.
+    for garbage in [
+        r#"{"command":{"List":null}}"#,
+        "not json at all",
+        r#"{"guild_control":99,"args":["list"]}"#,
+    ] {
+        let mut socket = std::os::unix::net::UnixStream::connect(data.join("guild.sock")).unwrap();
+        writeln!(socket, "{garbage}").unwrap();
+        let mut answer = String::new();
+        std::io::BufReader::new(socket)
+            .read_line(&mut answer)
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert!(answer["error"].is_string(), "{garbage} → {answer}");
+    }
+    assert!(ok(data, &["list"]).contains("Data CoP"));
+
+    let _ = Command::new("kill").arg(serve.id().to_string()).status();
+    assert!(
+        serve.wait().unwrap().success(),
+        "serve stops cleanly on SIGTERM"
+    );
+}
+
+/// Runs `command` with `input` on its standard input.
+#[cfg(unix)]
+fn with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }

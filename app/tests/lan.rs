@@ -9,7 +9,7 @@
 //! no internet discovery, addresses in a private /24 that exists only there.
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -295,6 +295,8 @@ fn serve(lan: &Lan, data: &Path, log: PathBuf) -> (Serving, String) {
     }
 }
 
+// One user's story from start to end, read top to bottom like a script.
+#[allow(clippy::too_many_lines)]
 #[test]
 fn a_joiner_finds_the_workshop_host_by_mdns_alone_and_syncs() {
     let started = Instant::now();

@@ -11,6 +11,16 @@ use std::path::{Path, PathBuf};
 
 use fs4::fs_std::FileExt;
 
+// Every name Guild uses inside the data directory (see ARCHITECTURE.md).
+const LOCK: &str = "guild.lock";
+const CONTROL_SOCKET: &str = "guild.sock";
+const DEVICE_ID: &str = "device.id";
+const SECRET_KEY: &str = "secret.key";
+const PEERS: &str = "peers.json";
+const NET_CONFIG: &str = "net.json";
+const PROFILE: &str = "profile.json";
+const REPO: &str = "repo";
+
 /// Guild's data directory. Nothing is created until [`DataDir::lock`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataDir {
@@ -82,12 +92,55 @@ impl DataDir {
 
     /// The document store, in samod's (and automerge-repo nodefs') layout.
     pub fn repo_dir(&self) -> PathBuf {
-        self.root.join("repo")
+        self.root.join(REPO)
     }
 
     /// The lock file.
     pub fn lock_path(&self) -> PathBuf {
-        self.root.join("guild.lock")
+        self.root.join(LOCK)
+    }
+
+    /// The control socket of the process holding the lock (owner-only).
+    pub fn control_socket_path(&self) -> PathBuf {
+        self.root.join(CONTROL_SOCKET)
+    }
+
+    /// This device's id (the prefix of its actor ids), 32 hex digits.
+    pub fn device_id_path(&self) -> PathBuf {
+        self.root.join(DEVICE_ID)
+    }
+
+    /// This device's iroh secret key (mode 0600).
+    pub fn secret_key_path(&self) -> PathBuf {
+        self.root.join(SECRET_KEY)
+    }
+
+    /// Last known addresses of other devices.
+    pub fn peers_path(&self) -> PathBuf {
+        self.root.join(PEERS)
+    }
+
+    /// The port to listen on again.
+    pub fn net_config_path(&self) -> PathBuf {
+        self.root.join(NET_CONFIG)
+    }
+
+    /// The person's name and colour, as the window asked on first run.
+    pub fn profile_path(&self) -> PathBuf {
+        self.root.join(PROFILE)
+    }
+
+    /// Writes `bytes` as the file `path` (inside this directory) so that a
+    /// crash leaves the old contents or the new, never a torn mix: a temp
+    /// file beside it, fsynced, renamed over it, and the directory fsynced.
+    pub fn write_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        write_durably(&self.root, path, bytes, false)
+    }
+
+    /// As [`Self::write_file`], for a secret: the file is readable by its
+    /// owner only (mode 0600 on Unix).
+    pub fn write_private_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        write_durably(&self.root, path, bytes, true)
     }
 
     /// Takes the data directory for this process, creating it if missing.
@@ -119,6 +172,32 @@ impl DataDir {
         write_pid(&mut file).map_err(io_err)?;
         Ok(DataDirLock { file, path })
     }
+}
+
+/// The one way a file in the data directory is written: see
+/// [`DataDir::write_file`]. `private` files are made owner-only before the
+/// directory sync that makes them durable.
+fn write_durably(root: &Path, path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
+    let mut dirs = std::collections::BTreeSet::new();
+    crate::store::write_atomic(root, path, bytes, "file", &mut dirs)?;
+    if private {
+        restrict(path)?;
+    }
+    for dir in dirs {
+        crate::store::sync_dir(&dir)?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 fn read_pid(file: &mut File) -> Option<u32> {
@@ -168,6 +247,24 @@ mod tests {
         assert!(dir.root().ends_with("rel/dir"));
         assert_eq!(dir.repo_dir(), dir.root().join("repo"));
         assert_eq!(dir.lock_path(), dir.root().join("guild.lock"));
+        let names = [
+            dir.control_socket_path(),
+            dir.device_id_path(),
+            dir.secret_key_path(),
+            dir.peers_path(),
+            dir.net_config_path(),
+            dir.profile_path(),
+        ];
+        for (path, name) in names.iter().zip([
+            "guild.sock",
+            "device.id",
+            "secret.key",
+            "peers.json",
+            "net.json",
+            "profile.json",
+        ]) {
+            assert_eq!(*path, dir.root().join(name));
+        }
         assert!(!dir.root().exists(), "resolve must not create anything");
     }
 

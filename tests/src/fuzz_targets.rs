@@ -22,7 +22,8 @@ use guild_model::{
     Access, AccessLevel, Charter, Op, apply, check_invariants, migrate, new_blank_charter,
     new_charter, repair, scalar_conflicts, schema_version, to_html, to_json, to_markdown,
 };
-use guild_sync::net::access::{AccessIndex, BoundPeer, DocAccess, Screened};
+use guild_sync::access::{AccessIndex, DocAccess};
+use guild_sync::net::screen::{BoundPeer, Screened};
 use guild_sync::net::ticket::{InviteTicket, secret_hash};
 use guild_sync::net::wire::{Hello, InviteProof, MAX_FRAME, Welcome, decode_handshake_frame};
 use rand::SeedableRng;

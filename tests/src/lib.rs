@@ -39,10 +39,8 @@ pub async fn open_library(dir: &Path, options: LibraryOptions) -> Result<Library
 /// Network options for tests: loopback only, nothing else.
 pub fn loopback() -> guild_sync::net::node::NetOptions {
     guild_sync::net::node::NetOptions {
-        listen: Some("127.0.0.1:0".parse().expect("a socket address")),
-        lan: false,
-        relay: guild_sync::net::node::Relay::Disabled,
         label: Some("test peer".into()),
+        ..guild_sync::net::node::NetOptions::loopback()
     }
 }
 

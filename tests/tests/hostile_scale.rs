@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use automerge::sync::{self as am_sync, SyncDoc as _};
 use automerge::{ActorId, Automerge, ChangeHash};
 use guild_model::{AccessLevel, Op, ProseField, apply, check_invariants};
-use guild_sync::net::access::{DocAccess, peer_id_of};
+use guild_sync::access::{DocAccess, peer_id_of};
 use guild_sync::net::node::Node;
 use guild_sync::net::protocol::{CLOSE_PROTOCOL, CLOSE_REFUSED};
 use guild_sync::net::wire::{ALPN, InviteProof, Welcome};

@@ -4,11 +4,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
-use guild_model::{Charter, Op, ProseField, to_html, to_json, to_markdown, to_markdown_with_ids};
+use clap::Args;
+use guild_model::{Op, ProseField, to_json, to_markdown, to_markdown_with_ids};
 use guild_sync::Library;
 
 use super::output::Out;
+use crate::present::{ExportFormat, export_bytes, format_time, library_order};
 
 pub(super) fn parse_field(s: &str) -> Result<ProseField, String> {
     s.parse()
@@ -56,11 +57,7 @@ pub(super) async fn list(out: &mut Out, library: &Library) -> Result<()> {
             }
         }
     }
-    rows.sort_by(|a, b| {
-        b.last_change
-            .cmp(&a.last_change)
-            .then_with(|| a.title.cmp(&b.title))
-    });
+    rows.sort_by(|a, b| library_order((a.last_change, &a.title), (b.last_change, &b.title)));
     let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for row in rows {
         let when = row.last_change.map(format_time).unwrap_or_default();
@@ -97,7 +94,7 @@ pub(super) async fn show(
 }
 
 pub(super) async fn set(
-    _out: &mut Out,
+    out: &mut Out,
     library: &Library,
     doc: &str,
     field: ProseField,
@@ -105,30 +102,18 @@ pub(super) async fn set(
 ) -> Result<()> {
     let id = library.resolve(doc)?;
     let text = text.to_owned();
-    library.edit(&id, &Op::SetProse { field, text }).await?;
+    let change = library.edit(&id, &Op::SetProse { field, text }).await?;
+    out.made(&id, change);
     Ok(())
 }
 
-/// The formats `guild export` writes.
-#[derive(Debug, Clone, Copy, ValueEnum, serde::Serialize, serde::Deserialize)]
-pub(super) enum Format {
-    /// Markdown.
-    Md,
-    /// A self-contained HTML one-pager.
-    Html,
-    /// The documented JSON shape.
-    Json,
-    /// The full Automerge document, with history.
-    Automerge,
-}
-
-#[derive(Debug, Args, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Args)]
 pub(super) struct ExportArgs {
     /// The charter.
     doc: String,
     /// What to write.
     #[arg(long, value_enum, default_value = "md")]
-    format: Format,
+    format: ExportFormat,
     /// Where to write it [default: standard output; required for automerge].
     #[arg(short, long, value_name = "FILE")]
     pub(super) output: Option<PathBuf>,
@@ -136,32 +121,16 @@ pub(super) struct ExportArgs {
 
 pub(super) async fn export(out: &mut Out, library: &Library, args: ExportArgs) -> Result<()> {
     let id = library.resolve(&args.doc)?;
-    let bytes = match args.format {
-        Format::Automerge => library.document(&id).await?.save(),
-        format => {
-            let charter: Charter = library.charter(&id).await?;
-            match format {
-                Format::Md => to_markdown(&charter),
-                Format::Html => to_html(&charter),
-                _ => to_json(&charter) + "\n",
-            }
-            .into_bytes()
-        }
-    };
-    match args.output {
-        Some(path) => write_file(&path, &bytes),
-        None if matches!(args.format, Format::Automerge) => {
-            bail!("an .automerge export is binary; give a file with -o FILE")
-        }
-        None => {
-            out.stdout.push_str(&String::from_utf8_lossy(&bytes));
-            Ok(())
-        }
+    if args.output.is_none() && args.format == ExportFormat::Automerge {
+        bail!("an .automerge export is binary; give a file with -o FILE");
     }
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    let bytes = export_bytes(library, &id, args.format).await?;
+    if let Some(path) = args.output {
+        return std::fs::write(&path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
+    out.stdout.push_str(&String::from_utf8_lossy(&bytes));
+    Ok(())
 }
 
 pub(super) async fn import(out: &mut Out, library: &Library, file: &Path) -> Result<()> {
@@ -172,31 +141,4 @@ pub(super) async fn import(out: &mut Out, library: &Library, file: &Path) -> Res
         .with_context(|| format!("cannot import {}", file.display()))?;
     let _ = writeln!(out.stdout, "{id}");
     Ok(())
-}
-
-/// Unix seconds as `YYYY-MM-DD HH:MM UTC` (civil-from-days; no time-zone
-/// database needed for a listing).
-pub(crate) fn format_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (hour, minute) = (rem / 3600, (rem % 3600) / 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn times_render_as_utc_dates() {
-        assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::format_time(1_795_000_000), "2026-11-18 11:06 UTC");
-    }
 }

@@ -11,8 +11,8 @@ use guild_model::{
 };
 use guild_sync::Library;
 
-use super::format_time;
 use super::output::Out;
+use crate::present::{blame_summary, format_time};
 
 /// The heads a VERSION names in the charter `id`.
 pub(super) async fn version(library: &Library, id: &str, query: &str) -> Result<Vec<ChangeHash>> {
@@ -131,45 +131,6 @@ fn describe(out: &mut Out, differences: &[Difference]) {
     }
 }
 
-/// One attribution for people. Prose: whose words it is made of and who
-/// edited it last; an item: who made it and who changed it last.
-pub(crate) fn blame_summary(charter: &Charter, a: &guild_model::Attribution) -> String {
-    let who = |actor: &str| author_of(charter, actor);
-    let last = format!(
-        "last edited by {} {}",
-        who(&a.last_edited.actor),
-        format_time(a.last_edited.time)
-    );
-    let total: usize = a.writers.iter().map(|w| w.chars).sum();
-    if total > 0 {
-        // One person types from several sessions (actors): add them up.
-        let mut by_person: Vec<(String, usize)> = Vec::new();
-        for w in &a.writers {
-            let name = who(&w.actor);
-            match by_person.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, chars)) => *chars += w.chars,
-                None => by_person.push((name, w.chars)),
-            }
-        }
-        by_person.sort_by_key(|(_, chars)| std::cmp::Reverse(*chars));
-        let shares: Vec<String> = by_person
-            .iter()
-            .map(|(name, chars)| format!("{name} {}%", (chars * 100 + total / 2) / total))
-            .collect();
-        return format!("written by {}; {last}", shares.join(", "));
-    }
-    let made = format!(
-        "by {} {}",
-        who(&a.created.actor),
-        format_time(a.created.time)
-    );
-    if a.last_edited == a.created {
-        made
-    } else {
-        format!("{made}; {last}")
-    }
-}
-
 /// `guild blame DOC`: for each prose field and item, who wrote it and when,
 /// who changed it last, whose words the prose is; then the items removed
 /// while someone was editing them.
@@ -261,7 +222,8 @@ pub(super) async fn milestone(
         heads: heads.iter().map(ToString::to_string).collect(),
         by: library.label(),
     };
-    library.edit(&id, &op).await?;
+    let change = library.edit(&id, &op).await?;
+    out.made(&id, change);
     let _ = writeln!(
         out.stderr,
         "milestone “{name}” marks {}",
@@ -279,6 +241,7 @@ pub(super) async fn restore(out: &mut Out, library: &Library, doc: &str, at: &st
     let heads = version(library, &id, at).await?;
     match library.restore(&id, &heads).await? {
         Some(hash) => {
+            out.made(&id, Some(hash));
             let _ = writeln!(
                 out.stderr,
                 "restored {at} as change {}",

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use super::resolve::item_id;
 
 /// Where to put an item in its list.
-#[derive(Debug, Args, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Args)]
 pub(crate) struct PlaceArgs {
     /// Put it first.
     #[arg(long, conflicts_with_all = ["after", "before"])]
@@ -37,7 +37,7 @@ impl PlaceArgs {
     }
 }
 
-#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Subcommand)]
 pub(crate) enum CardCommand {
     /// Add a card to a cell of the value map; prints its id.
     Add {
@@ -70,7 +70,7 @@ pub(crate) enum CardCommand {
     Rm { doc: String, card: String },
 }
 
-#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Subcommand)]
 pub(crate) enum ObjectiveCommand {
     /// Add an objective; prints its id.
     Add {
@@ -95,7 +95,7 @@ pub(crate) enum ObjectiveCommand {
     Rm { doc: String, objective: String },
 }
 
-#[derive(Debug, Args, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Args)]
 pub(crate) struct ObjectiveFields {
     /// What it means.
     #[arg(long)]
@@ -126,7 +126,7 @@ impl ObjectiveFields {
     }
 }
 
-#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Subcommand)]
 pub(crate) enum MemberCommand {
     /// Add a member; prints their id.
     Add {
@@ -141,7 +141,7 @@ pub(crate) enum MemberCommand {
     },
 }
 
-#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Subcommand)]
 pub(crate) enum UnitCommand {
     /// Add a unit; prints its id.
     Add {
@@ -153,7 +153,7 @@ pub(crate) enum UnitCommand {
     },
 }
 
-#[derive(Debug, Subcommand, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Subcommand)]
 pub(crate) enum BridgeCommand {
     /// Add a bridge between two units (ids, prefixes or names); prints its id.
     Add {
@@ -187,7 +187,8 @@ async fn apply_all(
     print: Option<String>,
 ) -> Result<()> {
     for op in &ops {
-        library.edit(doc, op).await?;
+        let change = library.edit(doc, op).await?;
+        out.made(doc, change);
     }
     if let Some(line) = print {
         let _ = writeln!(out.stdout, "{line}");

@@ -2,27 +2,29 @@
 //!
 //! Every command opens the data directory's [`Library`], does one thing,
 //! and closes it, which waits until every save is durable: a command that
-//! reports success has its edit on disk.
+//! reports success has its edit on disk. When another process holds the
+//! directory, the command's words go to it over the control socket
+//! ([`crate::control`]) and run there through [`execute`].
 
-mod control;
 mod documents;
-pub(crate) use documents::format_time;
-pub(crate) use history::blame_summary;
 mod history;
 mod items;
 mod network;
 mod output;
 mod resolve;
 
+use std::ffi::OsString;
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
-use guild_sync::net::node::Node;
+use guild_sync::net::node::{NetOptions, Node};
 use guild_sync::{DataDir, Library, LibraryError, LibraryOptions, LockError};
-use serde::{Deserialize, Serialize};
 
+use crate::control::protocol::{Request, Response};
+use crate::control::{self, Ran};
 use output::Out;
 
 /// Guild: co-create your community of practice's charter, together, offline or online.
@@ -36,9 +38,13 @@ pub struct Cli {
     net: network::NetArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    /// The words this was parsed from (after the program name), to send
+    /// to the process holding the data directory.
+    #[arg(skip)]
+    words: Vec<OsString>,
 }
 
-#[derive(Debug, Subcommand, Serialize, Deserialize)]
+#[derive(Debug, Subcommand)]
 enum Command {
     /// Open the window straight on a charter.
     Open {
@@ -191,10 +197,63 @@ enum Command {
 }
 
 impl Cli {
+    /// Parses this process's arguments (exiting with clap's message when
+    /// they do not parse), keeping the words for the control socket.
+    pub fn from_env() -> Self {
+        let words: Vec<OsString> = std::env::args_os().collect();
+        let mut cli = Cli::parse_from(&words);
+        cli.words = words.into_iter().skip(1).collect();
+        cli
+    }
+
     /// Whether this is `guild serve`.
     pub fn is_serve(&self) -> bool {
         matches!(self.command, Some(Command::Serve))
     }
+
+    /// What to do: open the window, or run a command.
+    pub(crate) fn into_task(self) -> Result<Task> {
+        let data_dir = DataDir::resolve(self.data_dir)?;
+        let net = self.net.options()?;
+        Ok(match self.command {
+            None => Task::Window {
+                data_dir,
+                net,
+                open: None,
+            },
+            Some(Command::Open { doc }) => Task::Window {
+                data_dir,
+                net,
+                open: Some(doc),
+            },
+            Some(command) => Task::Command(CommandTask {
+                data_dir,
+                net,
+                command,
+                words: self.words,
+            }),
+        })
+    }
+}
+
+/// What `guild` was asked to do.
+pub(crate) enum Task {
+    /// Open the window (on a charter).
+    Window {
+        data_dir: DataDir,
+        net: NetOptions,
+        open: Option<String>,
+    },
+    /// Run a command.
+    Command(CommandTask),
+}
+
+/// A command to run here, or in the process that holds the data directory.
+pub(crate) struct CommandTask {
+    data_dir: DataDir,
+    net: NetOptions,
+    command: Command,
+    words: Vec<OsString>,
 }
 
 impl Command {
@@ -206,17 +265,19 @@ impl Command {
         )
     }
 
-    /// Resolves what only this process can see before the command may run
-    /// elsewhere: standard input and relative paths.
-    fn prepare(&mut self) -> Result<()> {
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    /// Whether the command's text comes from standard input (`set DOC FIELD -`).
+    fn reads_stdin(&self) -> bool {
+        matches!(self, Command::Set { text, .. } if text == "-")
+    }
+
+    /// Resolves what only the calling process can see: its standard input
+    /// (`stdin`, read when [`Self::reads_stdin`]) and relative paths (from
+    /// `cwd`). Done where the command runs, so that a command sent to
+    /// another process resolves them as its caller would.
+    fn prepare(&mut self, cwd: &Path, stdin: Option<String>) -> Result<()> {
         match self {
             Command::Set { text, .. } if text == "-" => {
-                let mut buffer = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut buffer)
-                    .context("cannot read the text from standard input")?;
-                *text = buffer;
+                *text = stdin.context("the text from standard input did not arrive")?;
             }
             Command::Export(args) => {
                 if let Some(path) = args.output.as_mut().filter(|p| p.is_relative()) {
@@ -247,34 +308,33 @@ impl Host<'_> {
     }
 }
 
-pub(crate) fn run(cli: Cli) -> Result<()> {
-    let data_dir = DataDir::resolve(cli.data_dir)?;
-    let net = cli.net.options()?;
-    let mut command = match cli.command {
-        None => {
-            return crate::ui::run(crate::ui::WindowConfig {
-                data_dir,
-                net,
-                open: None,
-            });
-        }
-        Some(Command::Open { doc }) => {
-            return crate::ui::run(crate::ui::WindowConfig {
-                data_dir,
-                net,
-                open: Some(doc),
-            });
-        }
-        Some(command) => command,
+/// Runs `task` here, or, when another process holds the data directory,
+/// sends it there.
+pub(crate) fn run(task: CommandTask) -> Result<()> {
+    let CommandTask {
+        data_dir,
+        net,
+        mut command,
+        words,
+    } = task;
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let stdin = if command.reads_stdin() {
+        let mut buffer = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buffer)
+            .context("cannot read the text from standard input")?;
+        Some(buffer)
+    } else {
+        None
     };
-    command.prepare()?;
+    let serve = matches!(command, Command::Serve);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start Guild's runtime")?;
     runtime.block_on(async move {
-        let options = if matches!(command, Command::Serve) {
+        let options = if serve {
             LibraryOptions::interactive()
         } else {
             LibraryOptions::one_shot()
@@ -282,16 +342,14 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
         let library = match Library::open(data_dir.clone(), options).await {
             Ok(library) => library,
             // Another Guild process holds the data dir: let it do the work.
-            Err(LibraryError::Lock(busy @ LockError::Busy { .. })) => {
-                if matches!(command, Command::Serve) {
-                    return Err(busy.into());
-                }
-                return control::send(&data_dir, &command)
+            Err(LibraryError::Lock(busy @ LockError::Busy { .. })) if !serve => {
+                return send(&data_dir, words, cwd, stdin)
                     .await
                     .map_err(|e| e.context(busy.to_string()));
             }
             Err(e) => return Err(e.into()),
         };
+        command.prepare(&cwd, stdin)?;
         if !command.needs_network() {
             let mut out = Out::default();
             let result = dispatch(&Host::Library(&library), command, &mut out).await;
@@ -303,8 +361,8 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             closed?;
             return Ok(());
         }
-        let node = std::sync::Arc::new(Node::start(library, net).await?);
-        let result = if matches!(command, Command::Serve) {
+        let node = Arc::new(Node::start(library, net).await?);
+        let result = if serve {
             network::serve(&node, &data_dir).await
         } else {
             let mut out = Out::default();
@@ -319,13 +377,83 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
     })
 }
 
-/// Serves other `guild` commands on the data dir's control socket, for a
-/// process (the window) that holds the data dir.
-pub(crate) fn control_listen(
-    node: std::sync::Arc<Node>,
+/// Runs the command line `words` in the process that holds `data_dir`.
+async fn send(
     data_dir: &DataDir,
-) -> Result<control::ControlServer> {
-    control::listen(node, data_dir)
+    words: Vec<OsString>,
+    cwd: PathBuf,
+    stdin: Option<String>,
+) -> Result<()> {
+    let args = words
+        .into_iter()
+        .map(|word| {
+            word.into_string()
+                .map_err(|w| anyhow!("`{}` is not UTF-8", w.to_string_lossy()))
+        })
+        .collect::<Result<Vec<String>>>()?;
+    let response = control::client::send(data_dir, &Request::new(args, cwd, stdin)).await?;
+    Out {
+        stdout: response.stdout,
+        stderr: response.stderr,
+        changes: Vec::new(),
+    }
+    .emit();
+    match response.error {
+        Some(error) => Err(anyhow!(error)),
+        None => Ok(()),
+    }
+}
+
+/// Runs a request from the control socket on `node`: parses its words as
+/// this process would parse its own, then runs the command.
+pub(crate) async fn execute(node: Arc<Node>, request: Request) -> Ran {
+    let command = match command_of(request) {
+        Ok(command) => command,
+        Err(e) => {
+            return Ran {
+                response: Response::failed(crate::one_line(&e)),
+                changes: Vec::new(),
+            };
+        }
+    };
+    let mut out = Out::default();
+    let error = dispatch(&Host::Node(&node), command, &mut out)
+        .await
+        .err()
+        .map(|e| crate::one_line(&e));
+    Ran {
+        response: Response {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            error,
+        },
+        changes: out.changes,
+    }
+}
+
+/// [`execute`], as the window's worker takes it.
+pub(crate) fn executor() -> control::Execute {
+    Arc::new(|node, request| Box::pin(execute(node, request)))
+}
+
+/// The command a request's words name, prepared as its caller would.
+fn command_of(request: Request) -> Result<Command> {
+    let words = std::iter::once("guild".to_owned()).chain(request.args);
+    let cli = Cli::try_parse_from(words).map_err(|e| {
+        // clap's message is several lines with usage; its first says why.
+        let why = e.to_string();
+        let why = why
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ");
+        anyhow!("the running Guild does not understand this command: {why}")
+    })?;
+    let mut command = cli
+        .command
+        .context("no command given (the window is already open)")?;
+    command.prepare(&request.cwd, request.stdin)?;
+    Ok(command)
 }
 
 /// Runs one command against `host`, writing what it prints to `out`.

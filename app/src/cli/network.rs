@@ -11,10 +11,12 @@ use guild_model::{AccessLevel, Op};
 use guild_sync::net::node::{NetOptions, Node, Relay, SyncStatus};
 use guild_sync::net::ticket::InviteTicket;
 use guild_sync::{DataDir, Library};
-use serde::{Deserialize, Serialize};
 
+use super::Host;
 use super::output::Out;
-use super::{Host, control};
+use crate::control::protocol::Request;
+use crate::control::{Reply, Runner, server};
+use crate::present::access_of;
 
 /// How this device reaches the network (for share, join, sync, serve).
 #[derive(Debug, Args)]
@@ -52,7 +54,7 @@ impl NetArgs {
     }
 }
 
-#[derive(Debug, Args, Serialize, Deserialize)]
+#[derive(Debug, Args)]
 pub(crate) struct ShareArgs {
     /// The charter.
     doc: String,
@@ -64,7 +66,7 @@ pub(crate) struct ShareArgs {
     no_qr: bool,
 }
 
-#[derive(Debug, Args, Serialize, Deserialize)]
+#[derive(Debug, Args)]
 pub(crate) struct JoinArgs {
     /// The invite ticket (`guild…`).
     ticket: String,
@@ -73,7 +75,7 @@ pub(crate) struct JoinArgs {
     timeout: u64,
 }
 
-#[derive(Debug, Args, Serialize, Deserialize)]
+#[derive(Debug, Args)]
 pub(crate) struct SyncArgs {
     /// The charter.
     doc: String,
@@ -91,12 +93,7 @@ fn node<'a>(host: &'a Host<'_>) -> Result<&'a Node> {
 
 pub(super) async fn share(out: &mut Out, host: &Host<'_>, args: ShareArgs) -> Result<()> {
     let node = node(host)?;
-    let access = if args.read_only {
-        AccessLevel::ReadOnly
-    } else {
-        AccessLevel::ReadWrite
-    };
-    let ticket = node.share(&args.doc, access).await?;
+    let ticket = node.share(&args.doc, access_of(args.read_only)).await?;
     let text = ticket.to_string();
     let _ = writeln!(out.stdout, "{text}");
     if !args.no_qr
@@ -240,6 +237,18 @@ fn summarize(out: &mut Out, status: &SyncStatus) {
     }
 }
 
+/// The headless peer runs other processes' commands itself, at once.
+struct Headless {
+    node: Arc<Node>,
+}
+
+impl Runner for Headless {
+    fn run(&self, request: Request) -> Reply {
+        let node = Arc::clone(&self.node);
+        Box::pin(async move { super::execute(node, request).await.response })
+    }
+}
+
 /// Runs the headless peer until SIGINT or SIGTERM.
 pub(super) async fn serve(node: &Arc<Node>, data_dir: &DataDir) -> Result<()> {
     let docs = node.library().document_ids()?;
@@ -258,7 +267,12 @@ pub(super) async fn serve(node: &Arc<Node>, data_dir: &DataDir) -> Result<()> {
             tracing::warn!(%doc, error = %e, "cannot reach this charter's peers");
         }
     }
-    let control = control::listen(Arc::clone(node), data_dir)?;
+    let control = server::listen(
+        data_dir,
+        Arc::new(Headless {
+            node: Arc::clone(node),
+        }),
+    )?;
     tracing::info!("ready");
     wait_for_shutdown().await;
     tracing::info!("shutting down: flushing every charter to disk");

@@ -102,9 +102,7 @@ impl eframe::App for GuildApp {
                 let section = *self.state.section.get_or_insert(Section::Overview);
                 if self.state.presence_sent != Some(section) {
                     self.state.presence_sent = Some(section);
-                    send(UiCommand::Presence {
-                        section: section.key(),
-                    });
+                    send(UiCommand::Presence { section });
                 }
                 shell::navigation(ui, open, &mut self.state);
                 egui::CentralPanel::default().show(ui, |ui| {

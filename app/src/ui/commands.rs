@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use automerge::ChangeHash;
 use guild_model::{AccessLevel, Op};
 
+use super::state::Section;
+pub(crate) use crate::present::ExportFormat;
+
 /// A request from the UI to the worker.
 #[derive(Debug, Clone)]
 pub(crate) enum UiCommand {
@@ -43,7 +46,7 @@ pub(crate) enum UiCommand {
     /// Set this person's name and colour.
     SetIdentity { name: String, color: [u8; 3] },
     /// Tell peers which section this person is looking at.
-    Presence { section: &'static str },
+    Presence { section: Section },
     /// Read the charter's history (for the history section).
     LoadHistory { doc: String },
     /// Show the version a change ends, compared with now.
@@ -73,47 +76,4 @@ pub(crate) enum UiCommand {
     Fork { doc: String },
     /// Forget a toast.
     Dismiss(u64),
-}
-
-/// Export formats offered in the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ExportFormat {
-    /// Markdown.
-    Markdown,
-    /// The HTML one-pager.
-    Html,
-    /// JSON.
-    Json,
-    /// The full Automerge document.
-    Automerge,
-}
-
-impl ExportFormat {
-    /// Every format, in the order the window offers them.
-    pub(crate) const ALL: [ExportFormat; 4] = [
-        ExportFormat::Html,
-        ExportFormat::Markdown,
-        ExportFormat::Json,
-        ExportFormat::Automerge,
-    ];
-
-    /// Its name for people.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            ExportFormat::Html => "HTML one-pager",
-            ExportFormat::Markdown => "Markdown",
-            ExportFormat::Json => "JSON",
-            ExportFormat::Automerge => "Automerge (full history)",
-        }
-    }
-
-    /// The file extension, without the dot.
-    pub(crate) fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Html => "html",
-            ExportFormat::Markdown => "md",
-            ExportFormat::Json => "json",
-            ExportFormat::Automerge => "automerge",
-        }
-    }
 }

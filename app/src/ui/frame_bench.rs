@@ -16,7 +16,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use guild_model::{Op, ProseField};
 use guild_sync::DataDir;
-use guild_sync::net::node::{NetOptions, Relay};
+use guild_sync::net::node::NetOptions;
 
 use super::GuildApp;
 use super::commands::UiCommand;
@@ -139,13 +139,9 @@ fn wait_until(
 fn guild_frames(dir: &Path, id: &str) -> Result<(FrameTimes, Duration)> {
     let config = WindowConfig {
         data_dir: DataDir::resolve(Some(dir.to_path_buf()))?,
-        net: NetOptions {
-            listen: Some("127.0.0.1:0".parse()?),
-            lan: false,
-            relay: Relay::Disabled,
-            label: None,
-        },
+        net: NetOptions::loopback(),
         open: Some(id.to_owned()),
+        execute: None,
     };
     let started = Instant::now();
     let mut harness = Harness::builder()

@@ -63,7 +63,7 @@ pub(crate) fn show(
                 ui.label(
                     entry
                         .last_change
-                        .map(crate::cli::format_time)
+                        .map(crate::present::format_time)
                         .unwrap_or_default(),
                 );
                 let others = if entry.others.is_empty() {

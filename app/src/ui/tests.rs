@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use guild_model::{AccessLevel, Cell, Op, ProseField};
 use guild_sync::DataDir;
-use guild_sync::net::node::{NetOptions, Node, Relay};
+use guild_sync::net::node::{NetOptions, Node};
 use guild_sync::net::ticket::InviteTicket;
 
 use super::GuildApp;
@@ -17,20 +17,21 @@ use super::commands::UiCommand;
 use super::view_model::ViewModel;
 use super::worker::WindowConfig;
 
-fn loopback() -> NetOptions {
-    NetOptions {
-        listen: Some("127.0.0.1:0".parse().unwrap()),
-        lan: false,
-        relay: Relay::Disabled,
-        label: None,
-    }
-}
-
 fn harness(dir: &Path, named: bool) -> Harness<'static, GuildApp> {
     harness_on(dir, named, None)
 }
 
 fn harness_on(dir: &Path, named: bool, open: Option<String>) -> Harness<'static, GuildApp> {
+    harness_taking_commands(dir, named, open, None)
+}
+
+/// A window on `dir` that runs other processes' commands with `execute`.
+pub(crate) fn harness_taking_commands(
+    dir: &Path,
+    named: bool,
+    open: Option<String>,
+    execute: Option<crate::control::Execute>,
+) -> Harness<'static, GuildApp> {
     if named {
         std::fs::write(
             dir.join("profile.json"),
@@ -40,8 +41,9 @@ fn harness_on(dir: &Path, named: bool, open: Option<String>) -> Harness<'static,
     }
     let config = WindowConfig {
         data_dir: DataDir::resolve(Some(dir.to_path_buf())).unwrap(),
-        net: loopback(),
+        net: NetOptions::loopback(),
         open,
+        execute,
     };
     Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
@@ -50,7 +52,11 @@ fn harness_on(dir: &Path, named: bool, open: Option<String>) -> Harness<'static,
 
 /// Steps the UI (in real time: the worker runs on its own thread) until
 /// `done` holds for the latest view model.
-fn wait_for(harness: &mut Harness<'_, GuildApp>, what: &str, done: impl Fn(&ViewModel) -> bool) {
+pub(crate) fn wait_for(
+    harness: &mut Harness<'_, GuildApp>,
+    what: &str,
+    done: impl Fn(&ViewModel) -> bool,
+) {
     let start = Instant::now();
     loop {
         harness.step();
@@ -109,7 +115,7 @@ fn shows(harness: &Harness<'_, GuildApp>, label: &str) {
     );
 }
 
-fn open_charter(harness: &mut Harness<'_, GuildApp>) {
+pub(crate) fn open_charter(harness: &mut Harness<'_, GuildApp>) {
     wait_for(harness, "the library", |vm| {
         vm.phase == super::view_model::Phase::Ready
     });
@@ -119,7 +125,20 @@ fn open_charter(harness: &mut Harness<'_, GuildApp>) {
     wait_for(harness, "the new charter", |vm| vm.open.is_some());
 }
 
-fn charter(harness: &Harness<'_, GuildApp>) -> guild_model::Charter {
+/// The id of the open charter.
+pub(crate) fn open_id(harness: &Harness<'_, GuildApp>) -> String {
+    harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .expect("a charter is open")
+        .view
+        .id
+        .clone()
+}
+
+pub(crate) fn charter(harness: &Harness<'_, GuildApp>) -> guild_model::Charter {
     harness
         .state()
         .view()
@@ -365,7 +384,7 @@ fn the_share_dialog_shows_a_ticket_that_parses_and_a_peers_edit_appears_on_the_n
         )
         .await
         .unwrap();
-        let peer = Node::start(library, loopback()).await.unwrap();
+        let peer = Node::start(library, NetOptions::loopback()).await.unwrap();
         peer.join(&ticket, Duration::from_secs(20)).await.unwrap();
         let op = Op::SetProse {
             field: ProseField::Purpose,
@@ -542,15 +561,7 @@ fn a_full_disk_shows_not_saved_keeps_the_text_and_clears_when_space_returns() {
         harness.query_by_label_contains("Not saved").is_none(),
         "the warning goes once everything is saved"
     );
-    let doc = harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .unwrap()
-        .view
-        .id
-        .clone();
+    let doc = open_id(&harness);
     drop(harness);
     // The window's worker lets go of the data dir as it shuts down.
     let rt = guild_tests::runtime();
@@ -591,15 +602,7 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
     });
     let ratified = harness.state().view().open.as_ref().unwrap().view.heads[0].to_string();
     // A later edit, as one new change.
-    let doc = harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .unwrap()
-        .view
-        .id
-        .clone();
+    let doc = open_id(&harness);
     harness.state().command(UiCommand::Edit {
         doc: doc.clone(),
         ops: vec![Op::SetProse {
@@ -783,7 +786,7 @@ fn the_history_says_who_wrote_what_and_which_edit_a_removal_swallowed() {
     // One notice, naming the remover, the editor and what was lost.
     harness.get_by_label_contains(&format!(
         "Card “Pairing” was removed by aaaaaaaa ({}) while bbbbbbbb made an edit to it",
-        crate::cli::format_time(1_700_000_003)
+        crate::present::format_time(1_700_000_003)
     ));
     shows(&harness, "Who wrote what");
     shows(&harness, "Title");
@@ -827,15 +830,7 @@ fn ctrl_z_undoes_my_last_change_and_ctrl_shift_z_redoes_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness(dir.path(), true);
     open_charter(&mut harness);
-    let doc = harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .unwrap()
-        .view
-        .id
-        .clone();
+    let doc = open_id(&harness);
     harness.state().command(UiCommand::Edit {
         doc,
         ops: vec![Op::AddCard {
@@ -875,29 +870,13 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness(dir.path(), true);
     open_charter(&mut harness);
-    let origin = harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .unwrap()
-        .view
-        .id
-        .clone();
+    let origin = open_id(&harness);
     go_to(&mut harness, "History");
     click(&mut harness, "Make a personal copy");
     wait_for(&mut harness, "the personal copy", |vm| {
         vm.open.as_ref().is_some_and(|o| o.view.id != origin)
     });
-    let copy = harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .unwrap()
-        .view
-        .id
-        .clone();
+    let copy = open_id(&harness);
     harness.state().command(UiCommand::Edit {
         doc: copy.clone(),
         ops: vec![

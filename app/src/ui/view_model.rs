@@ -142,6 +142,10 @@ pub(crate) struct ViewModel {
     pub(crate) health: StoreHealth,
     pub(crate) history: Option<Arc<HistoryView>>,
     pub(crate) proposals: Option<Arc<Proposals>>,
+    /// How many times the worker has read the open charter whole, so that
+    /// tests can tell one refresh per edit from two.
+    #[cfg(test)]
+    pub(crate) charter_reads: u64,
 }
 
 /// The published snapshot: the worker swaps it, the UI clones the `Arc`.

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use iroh::{Endpoint, EndpointAddr};
 use samod::{DialError, Dialer, Transport};
 
-use super::access::AccessIndex;
+use crate::access::AccessIndex;
 
 use super::wire::{ALPN, FramedStream, Hello, Welcome, WireCounters};
 

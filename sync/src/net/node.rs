@@ -38,12 +38,12 @@ use samod::{
     PeerDocState,
 };
 
-use super::access::DocAccess;
 use super::dialer::IrohDialer;
 use super::peers::PeerBook;
 use super::protocol::GuildProtocol;
 use super::ticket::InviteTicket;
 use super::wire::{ALPN, Hello, InviteProof, WireCounters};
+use crate::access::{AccessIndex, DocAccess};
 use crate::library::{Library, LibraryError};
 
 /// Closes this node's dialers to every device a revocation has cut off from
@@ -51,7 +51,7 @@ use crate::library::{Library, LibraryError};
 /// samod would otherwise keep re-dialling it, and the share policy alone
 /// leaves the connection up for whatever the device sends next. Connections
 /// the device dialled are ended by the protocol handler.
-async fn close_revoked_dialers(index: super::access::AccessIndex, dialers: Dialers) {
+async fn close_revoked_dialers(index: AccessIndex, dialers: Dialers) {
     let mut changes = index.changes();
     while changes.changed().await.is_ok() {
         let mut dialers = dialers.lock().unwrap_or_else(PoisonError::into_inner);
@@ -98,6 +98,25 @@ pub struct NetOptions {
     pub label: Option<String>,
 }
 
+impl NetOptions {
+    /// Loopback only, a random port: no LAN, no relays, no label (for tests
+    /// and benchmarks; set `label` or `listen` with struct update syntax).
+    ///
+    /// ```
+    /// use guild_sync::net::node::NetOptions;
+    /// let options = NetOptions { label: Some("test peer".into()), ..NetOptions::loopback() };
+    /// assert!(options.listen.is_some_and(|a| a.ip().is_loopback()));
+    /// ```
+    pub fn loopback() -> Self {
+        Self {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            lan: false,
+            relay: Relay::Disabled,
+            label: None,
+        }
+    }
+}
+
 /// What went wrong on the network side.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
@@ -113,6 +132,9 @@ pub enum NetError {
     /// Nothing arrived in time.
     #[error("{0}")]
     Timeout(String),
+    /// The document store is stopping: nothing more can be synced.
+    #[error("the document store is stopping")]
+    Stopped,
 }
 
 /// One peer of one charter, as `guild sync` and the window show it.
@@ -168,7 +190,7 @@ impl Node {
             .make_acceptor(
                 samod::Url::parse("guild://incoming").map_err(|e| NetError::Bind(e.to_string()))?,
             )
-            .map_err(|_| NetError::Bind("the document store is stopping".into()))?;
+            .map_err(|_| NetError::Stopped)?;
         // Every charter's access list is known before the first peer knocks.
         for doc in library.document_ids()? {
             if let Err(e) = library.access(&doc).await {
@@ -177,8 +199,8 @@ impl Node {
         }
         let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters));
         let router = Router::builder(endpoint).accept(ALPN, protocol).spawn();
-        let peers = PeerBook::open(library.data_dir().root());
-        let label = options.label.unwrap_or_else(crate::device::default_label);
+        let peers = PeerBook::open(library.data_dir());
+        let label = options.label.unwrap_or_else(crate::identity::default_label);
         library.set_label(&label);
         let dialers = Dialers::default();
         let revocations = tokio::spawn(close_revoked_dialers(
@@ -319,7 +341,7 @@ impl Node {
             .library
             .repo()
             .dial(backoff, Arc::new(dialer))
-            .map_err(|_| NetError::Bind("stopping".into()))?;
+            .map_err(|_| NetError::Stopped)?;
         if let Some(old) = dialers.insert(key, handle.clone()) {
             old.close();
         }
@@ -388,7 +410,7 @@ impl Node {
         let found = tokio::time::timeout(timeout, self.library.repo().find(doc_id))
             .await
             .map_err(|_| NetError::Timeout("the charter did not arrive in time".into()))?
-            .map_err(|_| NetError::Bind("stopping".into()))?;
+            .map_err(|_| NetError::Stopped)?;
         let Some(handle) = found else {
             // Nothing may stay admitted on the strength of a failed request.
             if matches!(
@@ -574,7 +596,7 @@ impl Node {
 /// the port this data dir used last time (recorded in `net.json`), so
 /// invite tickets and peers' address books stay valid across restarts.
 async fn bind(library: &Library, options: &NetOptions) -> Result<Endpoint, NetError> {
-    let remembered = library.data_dir().root().join("net.json");
+    let remembered = library.data_dir().net_config_path();
     let saved_port = std::fs::read(&remembered)
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -599,7 +621,10 @@ async fn bind(library: &Library, options: &NetOptions) -> Result<Endpoint, NetEr
                 {
                     let record = serde_json::json!({ "port": port }).to_string();
                     // Losing this only costs a new port next time.
-                    if let Err(e) = std::fs::write(&remembered, record) {
+                    if let Err(e) = library
+                        .data_dir()
+                        .write_file(&remembered, record.as_bytes())
+                    {
                         tracing::warn!(error = %e, "cannot remember the listening port");
                     }
                 }

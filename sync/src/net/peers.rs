@@ -4,28 +4,26 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::store::atomic::{sync_dir, write_atomic};
+use crate::data_dir::DataDir;
 
 /// Endpoint id → direct addresses.
 #[derive(Debug, Clone)]
 pub struct PeerBook {
-    path: PathBuf,
+    data_dir: DataDir,
     entries: Arc<Mutex<BTreeMap<String, BTreeSet<SocketAddr>>>>,
 }
 
 impl PeerBook {
-    /// Opens the book in `root` (an unreadable book starts empty: it is a cache).
-    pub fn open(root: &std::path::Path) -> Self {
-        let path = root.join("peers.json");
-        let entries = std::fs::read(&path)
+    /// Opens the data dir's book (an unreadable book starts empty: it is a cache).
+    pub fn open(data_dir: &DataDir) -> Self {
+        let entries = std::fs::read(data_dir.peers_path())
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
         Self {
-            path,
+            data_dir: data_dir.clone(),
             entries: Arc::new(Mutex::new(entries)),
         }
     }
@@ -54,13 +52,10 @@ impl PeerBook {
             entries.insert(endpoint.to_owned(), addrs);
             serde_json::to_vec_pretty(&*entries).unwrap_or_default()
         };
-        let Some(root) = self.path.parent() else {
-            return;
-        };
-        let mut dirs = BTreeSet::new();
         // A lost peer book only costs a ticket round-trip; log, don't fail.
-        if let Err(e) = write_atomic(root, &self.path, &snapshot, "peers", &mut dirs)
-            .and_then(|()| dirs.iter().try_for_each(|d| sync_dir(d)))
+        if let Err(e) = self
+            .data_dir
+            .write_file(&self.data_dir.peers_path(), &snapshot)
         {
             tracing::warn!(error = %e, "cannot save the peer book");
         }
@@ -71,10 +66,11 @@ impl PeerBook {
 mod tests {
     #[test]
     fn addresses_survive_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let book = super::PeerBook::open(dir.path());
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = crate::DataDir::resolve(Some(tmp.path().to_path_buf())).unwrap();
+        let book = super::PeerBook::open(&dir);
         book.record("abc", ["127.0.0.1:5000".parse().unwrap()]);
-        let again = super::PeerBook::open(dir.path());
+        let again = super::PeerBook::open(&dir);
         assert_eq!(again.addrs("abc").len(), 1);
         assert!(again.addrs("zzz").is_empty());
     }

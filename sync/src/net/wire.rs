@@ -4,7 +4,7 @@
 //!
 //! Every frame is counted, so tests can measure what a sync costs, and every
 //! frame a peer sends after the handshake is screened
-//! ([`super::access::BoundPeer::screen`]) before samod reads it.
+//! ([`super::screen::BoundPeer::screen`]) before samod reads it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{Decoder, Framed, LengthDelimitedCodec};
 
-use super::access::{BoundPeer, Screened};
+use super::screen::{BoundPeer, Screened};
 
 /// Guild's ALPN: the protocol and its version.
 pub const ALPN: &[u8] = b"guild/sync/1";

@@ -4,7 +4,7 @@
 //! chunks are skipped rather than fed to samod, and everything not yet on
 //! disk stays readable from memory so a reload in the same process sees it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,10 @@ use tokio::sync::{oneshot, watch};
 
 use super::atomic::{create_dir_durably, remove_stale_tmp_files};
 use super::health::{StoreHealth, clear_damaged, mark_damaged};
-use super::layout::{INCREMENTAL, SNAPSHOT, TMP_PREFIX, doc_of, is_tmp_name, key_to_relpath};
+use super::layout::{
+    ChunkKind, INCREMENTAL, SNAPSHOT, TMP_PREFIX, chunk_kind, doc_of, is_tmp_name, key_to_relpath,
+    splay,
+};
 use super::validate::validate;
 use super::writer::{Data, Request, Writer};
 
@@ -90,18 +93,63 @@ pub(crate) struct Counters {
     pub(crate) files_deleted: AtomicU64,
 }
 
-/// State shared by the handles, the loads and the writer thread.
-pub(crate) struct Shared {
+/// The store's state, shared by the handles, the loads and the writer thread.
+pub(crate) struct StoreState {
     pub(crate) root: PathBuf,
     pub(crate) health: watch::Sender<StoreHealth>,
     /// Puts not yet durable (queued, in flight, or failed), newest per key
     /// with its sequence number; loads read these over what is on disk.
     pub(crate) overlay: Mutex<HashMap<StorageKey, (u64, Data)>>,
+    /// Incremental chunks this process wrote and synced, whose next put
+    /// needs no write. Locked only while `overlay` is held.
+    pub(crate) written: Mutex<WrittenChanges>,
     pub(crate) stats: Counters,
 }
 
+/// Every change is put twice under one key: samod saves it in the
+/// background, and `Library::write_with` puts it itself to know it is
+/// durable. A change's chunk is named by its hash, so once one of the two
+/// has been written and synced the other is already on disk: it resolves
+/// at once, with no write and no read. An entry is used up by that one
+/// repeat; deletes and document removals invalidate it.
+#[derive(Default)]
+pub(crate) struct WrittenChanges {
+    keys: HashSet<StorageKey>,
+    /// The sequence number of the last delete queued: a put queued before
+    /// it may have had its file deleted since, so it is not remembered.
+    last_delete: Option<u64>,
+}
+
+impl WrittenChanges {
+    /// Entries kept at most; repeats come within moments, so the cap only
+    /// bounds what a never-repeated key would leave.
+    const CAP: usize = 4096;
+
+    /// Remembers `key`, written and synced by the put numbered `seq`.
+    pub(crate) fn remember(&mut self, key: StorageKey, seq: u64) {
+        if self.last_delete.is_some_and(|d| d > seq) {
+            return;
+        }
+        if self.keys.len() >= Self::CAP {
+            self.keys.clear();
+        }
+        self.keys.insert(key);
+    }
+
+    /// Whether a put of `key` is a repeat of a durable write (used up).
+    fn take(&mut self, key: &StorageKey) -> bool {
+        self.keys.remove(key)
+    }
+
+    /// A delete numbered `seq` was queued for the keys `gone` matches.
+    fn forget(&mut self, seq: u64, gone: impl Fn(&StorageKey) -> bool) {
+        self.last_delete = Some(seq);
+        self.keys.retain(|key| !gone(key));
+    }
+}
+
 struct Inner {
-    shared: Arc<Shared>,
+    shared: Arc<StoreState>,
     /// `None` only while dropping, to close the channel before joining.
     tx: Option<mpsc::Sender<Request>>,
     next_seq: AtomicU64,
@@ -151,10 +199,11 @@ impl DurableStorage {
         })?;
         remove_stale_tmp_files(&root);
 
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(StoreState {
             root,
             health: watch::Sender::new(StoreHealth::default()),
             overlay: Mutex::new(HashMap::new()),
+            written: Mutex::default(),
             stats: Counters::default(),
         });
         let (tx, rx) = mpsc::channel();
@@ -226,11 +275,11 @@ impl DurableStorage {
     ///
     /// samod's own puts report nothing; callers that must know a change is
     /// on disk before saying so (the CLI, the crash tests) write the change's
-    /// incremental chunk through this, under the key samod itself uses.
+    /// incremental chunk through this, under the key samod itself uses
+    /// ([`super::incremental_key`]). Of the two puts of one change, only
+    /// the first is written (see `WrittenChanges`).
     pub async fn put_durable(&self, key: StorageKey, data: Vec<u8>) -> Result<(), StoreError> {
-        let done = self
-            .queue_put(key, data)
-            .ok_or(StoreError::WriterStopped)?;
+        let done = self.queue_put(key, data).ok_or(StoreError::WriterStopped)?;
         // Someone is waiting on this write: cut the batch window short.
         let (flush, _outcome) = oneshot::channel();
         self.send(Request::Flush { done: flush })?;
@@ -252,11 +301,11 @@ impl DurableStorage {
     /// (atomic; loads skip it, the next open clears it), so a crash midway
     /// leaves either the whole document or none of it.
     pub async fn remove_document(&self, doc_id: &str) -> Result<(), StoreError> {
+        // Before and after: what is written meanwhile is renamed away too.
+        self.forget_written(|key| doc_of(key) == Some(doc_id));
         self.flush().await?;
-        let (Some(prefix), Some(rest)) = (doc_id.get(..2), doc_id.get(2..)) else {
-            return Ok(());
-        };
-        if doc_id.contains(['/', '\\', '.']) {
+        let (prefix, rest) = splay(doc_id);
+        if rest.is_empty() || doc_id.contains(['/', '\\', '.']) {
             return Ok(());
         }
         let parent = self.inner.shared.root.join(prefix);
@@ -266,7 +315,7 @@ impl DurableStorage {
             let path = path.to_path_buf();
             move |source| StoreError::Io { path, source }
         };
-        blocking(move || {
+        let removed = blocking(move || {
             match fs::rename(&dir, &trash) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -276,7 +325,9 @@ impl DurableStorage {
             fs::remove_dir_all(&trash).map_err(io(&trash))
         })
         .await
-        .unwrap_or(Err(StoreError::WriterStopped))
+        .unwrap_or(Err(StoreError::WriterStopped));
+        self.forget_written(|key| doc_of(key) == Some(doc_id));
+        removed
     }
 
     /// The ids of the documents that have chunks in the store (on disk, or
@@ -333,6 +384,21 @@ impl DurableStorage {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn written(&self) -> std::sync::MutexGuard<'_, WrittenChanges> {
+        self.inner
+            .shared
+            .written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets the written changes `gone` matches, for a delete queued now.
+    fn forget_written(&self, gone: impl Fn(&StorageKey) -> bool) {
+        let _overlay = self.overlay();
+        let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
+        self.written().forget(seq, gone);
+    }
+
     fn send(&self, request: Request) -> Result<(), StoreError> {
         self.inner
             .tx
@@ -349,6 +415,14 @@ impl DurableStorage {
         // under one lock.
         let mut overlay = self.overlay();
         let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
+        if matches!(chunk_kind(&key), ChunkKind::Incremental { .. })
+            && !overlay.contains_key(&key)
+            && self.written().take(&key)
+        {
+            // The same change, already durable: nothing to write.
+            let _ = done.send(true);
+            return Some(rx);
+        }
         overlay.insert(key.clone(), (seq, Arc::clone(&data)));
         let request = Request::Put {
             key,
@@ -395,7 +469,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 /// Reads and validates one chunk file; `None` if absent or damaged.
-fn read_chunk(shared: &Shared, key: &StorageKey, path: &Path) -> Option<Vec<u8>> {
+fn read_chunk(shared: &StoreState, key: &StorageKey, path: &Path) -> Option<Vec<u8>> {
     let data = match fs::read(path) {
         Ok(data) => data,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
@@ -413,12 +487,12 @@ fn read_chunk(shared: &Shared, key: &StorageKey, path: &Path) -> Option<Vec<u8>>
     }
 }
 
-fn report_damage(shared: &Shared, path: &Path, reason: String) {
+fn report_damage(shared: &StoreState, path: &Path, reason: String) {
     tracing::warn!(path = %path.display(), %reason, "skipping a damaged chunk; the file is left as it is");
     mark_damaged(&shared.health, path.to_path_buf(), reason);
 }
 
-fn load_blocking(shared: &Shared, key: &StorageKey) -> Option<Vec<u8>> {
+fn load_blocking(shared: &StoreState, key: &StorageKey) -> Option<Vec<u8>> {
     let path = shared.root.join(key_to_relpath(key));
     if !fs::metadata(&path).is_ok_and(|m| m.is_file()) {
         return None;
@@ -428,7 +502,7 @@ fn load_blocking(shared: &Shared, key: &StorageKey) -> Option<Vec<u8>> {
     Some(data)
 }
 
-fn load_range_blocking(shared: &Shared, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+fn load_range_blocking(shared: &StoreState, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
     let mut result = HashMap::new();
     let mut intact = Vec::new();
     let mut to_visit = vec![(shared.root.join(key_to_relpath(&prefix)), prefix)];
@@ -521,7 +595,14 @@ impl Storage for DurableStorage {
 
     fn delete(&self, key: StorageKey) -> impl Future<Output = ()> + Send {
         let (done, rx) = oneshot::channel();
-        let queued = self.send(Request::Delete { key, done });
+        // Forgotten and queued under one lock, so no put numbered after the
+        // delete can reach the writer before it.
+        let queued = {
+            let _overlay = self.overlay();
+            let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
+            self.written().forget(seq, |k| *k == key);
+            self.send(Request::Delete { key, done })
+        };
         async move {
             if queued.is_err() || rx.await.is_err() {
                 tracing::error!("document store writer stopped before a delete");

@@ -7,7 +7,10 @@
 use std::ffi::OsStr;
 use std::path::PathBuf;
 
+use automerge::ChangeHash;
+use samod::DocumentId;
 use samod::storage::StorageKey;
+use sha2::{Digest as _, Sha256};
 
 /// Names starting with this are half-written files: never keys, and removed
 /// on open because a crash is the only way one can outlive its writer.
@@ -26,8 +29,7 @@ pub(crate) fn key_to_relpath(key: &StorageKey) -> PathBuf {
     let mut result = PathBuf::new();
     for (index, component) in key.into_iter().enumerate() {
         if index == 0 {
-            let first_two: String = component.chars().take(2).collect();
-            let remaining: String = component.chars().skip(2).collect();
+            let (first_two, remaining) = splay(component);
             result.push(first_two);
             result.push(remaining);
         } else {
@@ -35,6 +37,35 @@ pub(crate) fn key_to_relpath(key: &StorageKey) -> PathBuf {
         }
     }
     result
+}
+
+/// The two directory levels a document id (a key's first component) is
+/// splayed into: its first two characters and the rest. By characters, not
+/// bytes, as samod splits it; every place that maps an id to a directory
+/// uses this.
+pub(crate) fn splay(doc_id: &str) -> (&str, &str) {
+    let split = doc_id
+        .char_indices()
+        .nth(2)
+        .map_or(doc_id.len(), |(i, _)| i);
+    doc_id.split_at(split)
+}
+
+/// The key samod gives a document's chunk holding one change.
+pub fn incremental_key(doc_id: &DocumentId, change: ChangeHash) -> StorageKey {
+    StorageKey::incremental_path(doc_id, change)
+}
+
+/// The key samod gives a compacted whole document (`Automerge::save()`)
+/// at `heads`: the SHA-256 of the heads, as samod's `CompactionHash`.
+pub fn snapshot_key(doc_id: &DocumentId, heads: &[ChangeHash]) -> StorageKey {
+    let mut hasher = Sha256::new();
+    for head in heads {
+        hasher.update(head.as_ref());
+    }
+    StorageKey::snapshot_prefix(doc_id)
+        .with_component(hex::encode(hasher.finalize()))
+        .expect("a hex digest is a valid key component")
 }
 
 pub(crate) fn is_tmp_name(name: &OsStr) -> bool {
@@ -101,6 +132,13 @@ mod tests {
         assert_eq!(chunk_kind(&key(&["storage-adapter-id"])), ChunkKind::Other);
         assert_eq!(doc_of(&key(&["doc", "snapshot", "h"])), Some("doc"));
         assert_eq!(doc_of(&key(&["storage-adapter-id"])), None);
+    }
+
+    #[test]
+    fn splays_by_characters() {
+        assert_eq!(splay("abcdef"), ("ab", "cdef"));
+        assert_eq!(splay("éüx"), ("éü", "x"));
+        assert_eq!(splay("a"), ("a", ""));
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //!
 //! [`DurableStorage`] is the samod [`Storage`](samod::storage::Storage) the
 //! repo runs on; [`StoreHealth`] is how it tells the user what is not saved.
+//! This module is the only place that knows samod's storage keys
+//! ([`incremental_key`], [`snapshot_key`]) and how they map to paths.
 
-pub(crate) mod atomic;
+mod atomic;
 mod crash_point;
 mod durable;
 mod health;
@@ -12,6 +14,8 @@ mod layout;
 mod validate;
 mod writer;
 
+pub(crate) use atomic::{sync_dir, write_atomic};
 pub use durable::{DurableStorage, StoreError, StoreOptions, StoreStats};
 pub use health::{DamagedChunk, StoreHealth};
+pub use layout::{incremental_key, snapshot_key};
 pub use validate::{check_sync_message, load_untrusted, validate_chunk};

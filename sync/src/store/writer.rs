@@ -6,7 +6,7 @@
 //! of writes that failed, retrying them until they land.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, PoisonError};
@@ -16,7 +16,7 @@ use samod::storage::StorageKey;
 use tokio::sync::oneshot;
 
 use super::atomic::{sync_dir, write_atomic};
-use super::durable::Shared;
+use super::durable::StoreState;
 use super::health::{clear_damaged, set_unsaved};
 use super::layout::{ChunkKind, chunk_kind, doc_of, key_to_relpath};
 
@@ -58,7 +58,9 @@ struct Unsaved {
     data: Data,
 }
 
-enum Op {
+/// One thing the batch does to the disk: a request's put or delete, or
+/// the retry of an earlier put that failed.
+enum Step {
     Put {
         key: StorageKey,
         seq: u64,
@@ -78,10 +80,12 @@ struct Written {
     data: Data,
     path: PathBuf,
     dirs: BTreeSet<PathBuf>,
+    /// Whether this put wrote the file (rather than finding it there).
+    fresh: bool,
 }
 
 pub(crate) struct Writer {
-    shared: Arc<Shared>,
+    shared: Arc<StoreState>,
     rx: Receiver<Request>,
     batch_window: Duration,
     unsaved: HashMap<StorageKey, Unsaved>,
@@ -95,7 +99,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn new(shared: Arc<Shared>, rx: Receiver<Request>, batch_window: Duration) -> Self {
+    pub(crate) fn new(
+        shared: Arc<StoreState>,
+        rx: Receiver<Request>,
+        batch_window: Duration,
+    ) -> Self {
         Self {
             shared,
             rx,
@@ -195,14 +203,14 @@ impl Writer {
                     done,
                 } => {
                     new_puts.insert(key.clone());
-                    ops.push(Op::Put {
+                    ops.push(Step::Put {
                         key,
                         seq,
                         data,
                         done: Some(done),
                     });
                 }
-                Request::Delete { key, done } => ops.push(Op::Delete {
+                Request::Delete { key, done } => ops.push(Step::Delete {
                     key,
                     done: Some(done),
                 }),
@@ -214,13 +222,13 @@ impl Writer {
         let retries = std::mem::take(&mut self.unsaved)
             .into_iter()
             .filter(|(key, _)| !new_puts.contains(key))
-            .map(|(key, u)| Op::Put {
+            .map(|(key, u)| Step::Put {
                 key,
                 seq: u.seq,
                 data: u.data,
                 done: None,
             });
-        let ops: Vec<Op> = retries.chain(ops).collect();
+        let ops: Vec<Step> = retries.chain(ops).collect();
 
         // Documents with a put in this batch: their deletes wait for the
         // directory syncs below, since the put may be the snapshot that
@@ -228,17 +236,20 @@ impl Writer {
         let put_docs: HashSet<String> = ops
             .iter()
             .filter_map(|op| match op {
-                Op::Put { key, .. } => doc_of(key).map(str::to_owned),
-                Op::Delete { .. } => None,
+                Step::Put { key, .. } => doc_of(key).map(str::to_owned),
+                Step::Delete { .. } => None,
             })
             .collect();
 
         let mut written = Vec::new();
         let mut waiters = Vec::new();
         let mut put_waiters = Vec::new();
+        // Changes written in this batch: a repeat put of one (samod's save
+        // and the library's own, together) needs no write and no read.
+        let mut batch_changes: HashMap<StorageKey, PathBuf> = HashMap::new();
         for op in ops {
             match op {
-                Op::Put {
+                Step::Put {
                     key,
                     seq,
                     data,
@@ -250,18 +261,11 @@ impl Writer {
                         put_waiters.push((done, key.clone(), seq));
                         self.unhold_delete(&key);
                     }
-                    match self.write(&key, &data) {
-                        Ok((path, dirs)) => written.push(Written {
-                            key,
-                            seq,
-                            data,
-                            path,
-                            dirs,
-                        }),
-                        Err(e) => self.record_failure(key, seq, data, &e),
+                    if let Some(w) = self.put(key, seq, data, &mut batch_changes) {
+                        written.push(w);
                     }
                 }
-                Op::Delete { key, done } => {
+                Step::Delete { key, done } => {
                     waiters.extend(done);
                     match doc_of(&key) {
                         Some(doc) if put_docs.contains(doc) || self.doc_has_unsaved(doc) => {
@@ -289,7 +293,7 @@ impl Writer {
         // unsaved, which is what resolving its future promises. Each put is
         // answered for itself: samod's background save of a change and the
         // library's durable write of it share a key, and the newer one's
-        // entry must not make the older one's failure look like a success.
+        // overlay entry must not make the older one's failure look saved.
         let failed = std::mem::take(&mut self.failed_in_batch);
         for (done, key, seq) in put_waiters {
             let _ = done.send(!failed.contains(&(key, seq)));
@@ -305,18 +309,59 @@ impl Writer {
         }
     }
 
+    /// Writes one put, or finds it already written by an earlier put of the
+    /// same change in this batch; `None` if the write failed (recorded).
+    fn put(
+        &mut self,
+        key: StorageKey,
+        seq: u64,
+        data: Data,
+        batch_changes: &mut HashMap<StorageKey, PathBuf>,
+    ) -> Option<Written> {
+        if let Some(path) = batch_changes.get(&key) {
+            return Some(Written {
+                dirs: path.parent().map(Path::to_path_buf).into_iter().collect(),
+                path: path.clone(),
+                key,
+                seq,
+                data,
+                fresh: false,
+            });
+        }
+        match self.write(&key, &data) {
+            Ok((path, dirs, fresh)) => {
+                if matches!(chunk_kind(&key), ChunkKind::Incremental { .. }) {
+                    batch_changes.insert(key.clone(), path.clone());
+                }
+                Some(Written {
+                    key,
+                    seq,
+                    data,
+                    path,
+                    dirs,
+                    fresh,
+                })
+            }
+            Err(e) => {
+                self.record_failure(key, seq, data, &e);
+                None
+            }
+        }
+    }
+
     fn write(
         &mut self,
         key: &StorageKey,
         data: &[u8],
-    ) -> std::io::Result<(PathBuf, BTreeSet<PathBuf>)> {
+    ) -> std::io::Result<(PathBuf, BTreeSet<PathBuf>, bool)> {
         self.tmp_counter += 1;
         let root = &self.shared.root;
         let path = root.join(key_to_relpath(key));
         let mut dirs = BTreeSet::new();
         // An incremental chunk is named by its change's hash, so an intact
         // file of that name already holds these bytes (samod re-puts every
-        // change it loads; rewriting each would cost a file fsync). Its
+        // change it loads, which no earlier put of this process wrote;
+        // rewriting each would cost a file fsync). Its
         // directory is still synced: a crash of the process that renamed it
         // there may have left the entry itself not yet durable.
         if matches!(chunk_kind(key), ChunkKind::Incremental { .. })
@@ -324,7 +369,7 @@ impl Writer {
             && let Some(dir) = path.parent()
         {
             dirs.insert(dir.to_path_buf());
-            return Ok((path, dirs));
+            return Ok((path, dirs, false));
         }
         write_atomic(root, &path, data, &self.tmp_counter.to_string(), &mut dirs)?;
         if matches!(chunk_kind(key), ChunkKind::Snapshot) {
@@ -334,7 +379,7 @@ impl Writer {
             .stats
             .files_written
             .fetch_add(1, Ordering::Relaxed);
-        Ok((path, dirs))
+        Ok((path, dirs, true))
     }
 
     /// Syncs each directory touched by `written` once, then retires the puts
@@ -370,6 +415,13 @@ impl Writer {
                 }
                 if overlay.get(&w.key).is_some_and(|(seq, _)| *seq == w.seq) {
                     overlay.remove(&w.key);
+                }
+                if w.fresh && matches!(chunk_kind(&w.key), ChunkKind::Incremental { .. }) {
+                    shared
+                        .written
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remember(w.key.clone(), w.seq);
                 }
                 durable_paths.push(w.path);
             }
@@ -454,7 +506,7 @@ mod tests {
     use tokio::sync::{oneshot, watch};
 
     use super::{Request, Writer};
-    use crate::store::durable::{Counters, Shared};
+    use crate::store::durable::{Counters, StoreState};
     use crate::store::health::StoreHealth;
 
     /// samod's background save of a change and the library's durable write
@@ -467,10 +519,11 @@ mod tests {
         // A file where the document's first-level directory belongs makes
         // every write under it fail, even as root.
         std::fs::write(dir.path().join(&doc[..2]), b"in the way").unwrap();
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(StoreState {
             root: dir.path().to_path_buf(),
             health: watch::Sender::new(StoreHealth::default()),
             overlay: Mutex::new(HashMap::new()),
+            written: Mutex::default(),
             stats: Counters::default(),
         });
         let key = StorageKey::from_parts([doc, "incremental", "ab12"]).unwrap();
@@ -495,8 +548,14 @@ mod tests {
         drop(tx);
         Writer::new(Arc::clone(&shared), rx, std::time::Duration::ZERO).run();
 
-        assert!(!durable_answer.blocking_recv().unwrap(), "the first put failed");
-        assert!(!background_answer.blocking_recv().unwrap(), "so did the second");
+        assert!(
+            !durable_answer.blocking_recv().unwrap(),
+            "the first put failed"
+        );
+        assert!(
+            !background_answer.blocking_recv().unwrap(),
+            "so did the second"
+        );
         assert_eq!(shared.health.borrow().unsaved_writes, 1, "one key waits");
     }
 }

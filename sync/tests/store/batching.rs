@@ -59,3 +59,76 @@ async fn flush_does_not_wait_out_the_window() {
         .expect("saved");
     within("put", put).await;
 }
+
+/// Every change is put twice (samod's background save and the library's
+/// own durable put): the repeat is neither written nor read again.
+#[tokio::test]
+async fn a_change_put_again_once_durable_is_not_written_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = open(tmp.path());
+    let doc = doc_id(1).to_string();
+    let (_, changes) = changes(1);
+    let (k, bytes) = (
+        incremental_key(&doc, &changes[0]),
+        changes[0].raw_bytes().to_vec(),
+    );
+    store
+        .put_durable(k.clone(), bytes.clone())
+        .await
+        .expect("saved");
+    let before = store.stats();
+    within("repeat", store.put(k.clone(), bytes.clone())).await;
+    assert_eq!(store.stats(), before, "the repeat never reached the writer");
+    assert_eq!(store.load(k.clone()).await, Some(bytes.clone()));
+    // Used up: a third put (samod reloading) goes through the writer again.
+    within("third", store.put(k, bytes)).await;
+    assert_eq!(
+        store.stats().files_written,
+        1,
+        "found on disk, not rewritten"
+    );
+    assert_eq!(store.stats().batches, before.batches + 1);
+}
+
+#[tokio::test]
+async fn a_change_put_twice_in_one_window_is_written_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = DurableStorage::open(tmp.path(), StoreOptions::default()).expect("open");
+    let doc = doc_id(1).to_string();
+    let (_, changes) = changes(1);
+    let (k, bytes) = (
+        incremental_key(&doc, &changes[0]),
+        changes[0].raw_bytes().to_vec(),
+    );
+    let first = store.put(k.clone(), bytes.clone());
+    store
+        .put_durable(k.clone(), bytes.clone())
+        .await
+        .expect("saved");
+    within("first", first).await;
+    assert_eq!(store.stats().files_written, 1);
+    assert_eq!(store.load(k).await, Some(bytes));
+}
+
+#[tokio::test]
+async fn a_change_put_after_its_delete_is_written_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = open(tmp.path());
+    let doc = doc_id(1).to_string();
+    let (_, changes) = changes(1);
+    let (k, bytes) = (
+        incremental_key(&doc, &changes[0]),
+        changes[0].raw_bytes().to_vec(),
+    );
+    store
+        .put_durable(k.clone(), bytes.clone())
+        .await
+        .expect("saved");
+    within("delete", store.delete(k.clone())).await;
+    within("put", store.put(k.clone(), bytes.clone())).await;
+    store.flush().await.expect("flushed");
+    assert_eq!(store.stats().files_written, 2);
+    let fresh = DurableStorage::open(tmp.path(), StoreOptions::default()).expect("reopen");
+    drop(store);
+    assert_eq!(fresh.load(k).await, Some(bytes));
+}

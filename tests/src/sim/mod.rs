@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use automerge::{Automerge, ChangeHash, ReadDoc as _};
 use guild_model::{AccessLevel, Charter, Op, ProseField, check_invariants};
 use guild_sync::LibraryOptions;
-use guild_sync::net::node::{NetOptions, Node, Relay};
+use guild_sync::net::node::{NetOptions, Node};
 
 pub use plan::{Plan, Role, Step};
 
@@ -76,9 +76,8 @@ impl Peer {
 fn options(listen: SocketAddr) -> NetOptions {
     NetOptions {
         listen: Some(listen),
-        lan: false,
-        relay: Relay::Disabled,
         label: Some("sim peer".into()),
+        ..NetOptions::loopback()
     }
 }
 

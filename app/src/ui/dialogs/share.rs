@@ -8,8 +8,8 @@ use super::super::commands::UiCommand;
 use super::super::qr;
 use super::super::state::UiState;
 use super::super::view_model::ViewModel;
-use super::super::worker::access_of;
 use super::window;
+use crate::present::access_of;
 
 pub(super) fn show(
     ctx: &egui::Context,

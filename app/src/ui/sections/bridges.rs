@@ -10,156 +10,165 @@ use super::{SectionCtx, add_row, button, choose, inline_text};
 
 pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     let read_only = ctx.read_only();
-    let charter = &ctx.open.view.charter;
     draw_map(ui, ctx);
     ui.add_space(8.0);
     ui.columns(2, |columns| {
-        let ui = &mut columns[0];
-        ui.label(RichText::new("Units").strong().size(16.0));
-        if !read_only {
-            let kind_key = "unit.new.kind";
-            let kind = ctx
-                .state
+        units(&mut columns[0], ctx, read_only);
+        bridges(&mut columns[1], ctx, read_only);
+    });
+}
+
+/// The units, each renamed inline; isolated ones marked.
+fn units(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, read_only: bool) {
+    let charter = &ctx.open.view.charter;
+    ui.label(RichText::new("Units").strong().size(16.0));
+    if !read_only {
+        let kind_key = "unit.new.kind";
+        let kind = ctx
+            .state
+            .drafts
+            .get(kind_key)
+            .and_then(|k| k.parse().ok())
+            .unwrap_or(UnitKind::Team);
+        if let Some(kind) = choose(
+            ui,
+            kind_key,
+            "kind",
+            kind,
+            UnitKind::ALL,
+            UnitKind::label,
+            true,
+        ) {
+            ctx.state
                 .drafts
-                .get(kind_key)
-                .and_then(|k| k.parse().ok())
-                .unwrap_or(UnitKind::Team);
-            if let Some(kind) = choose(
-                ui,
-                kind_key,
-                "kind",
+                .insert(kind_key.into(), kind.as_str().into());
+        }
+        if let Some(name) = add_row(ui, ctx.state, "unit.new", "New unit", "Add unit") {
+            ctx.edit(vec![Op::AddUnit {
+                id: new_id(),
+                name,
                 kind,
-                UnitKind::ALL,
-                UnitKind::label,
-                true,
-            ) {
-                ctx.state
-                    .drafts
-                    .insert(kind_key.into(), kind.as_str().into());
-            }
-            if let Some(name) = add_row(ui, ctx.state, "unit.new", "New unit", "Add unit") {
-                ctx.edit(vec![Op::AddUnit {
-                    id: new_id(),
-                    name,
-                    kind,
-                    position: Position::End,
-                }]);
-            }
+                position: Position::End,
+            }]);
         }
-        let isolated = charter.isolated_units();
-        for (id, unit) in charter.units_ordered() {
-            ui.horizontal(|ui| {
-                let name = unit.name.as_str();
-                if let Some(text) = inline_text(
-                    ui,
-                    ctx.state,
-                    &format!("unit.{id}"),
-                    name,
-                    &format!("unit {name}"),
-                    read_only,
-                ) {
-                    ctx.edit(vec![Op::EditUnit {
-                        id: id.clone(),
-                        name: text,
-                    }]);
-                }
-                ui.label(RichText::new(unit.kind.label()).small().weak());
-                if isolated.contains(&id) {
-                    ui.label(
-                        RichText::new("isolated")
-                            .small()
-                            .color(Color32::from_rgb(200, 70, 50)),
-                    );
-                }
-                if !read_only && button(ui, "🗑", &format!("Remove unit {name}")).clicked() {
-                    ctx.edit(vec![Op::RemoveItem {
-                        collection: Collection::Units,
-                        id: id.clone(),
-                    }]);
-                }
-            });
-        }
-        let ui = &mut columns[1];
-        ui.label(RichText::new("Bridges").strong().size(16.0));
-        let units: Vec<(String, String)> = charter
-            .units_ordered()
-            .map(|(id, u)| (id.clone(), u.name.as_str().to_owned()))
-            .collect();
-        if !read_only && units.len() >= 2 {
-            for end in ["from", "to"] {
-                let key = format!("bridge.new.{end}");
-                let current = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
-                let shown = units
-                    .iter()
-                    .find(|(id, _)| *id == current)
-                    .map_or("choose…", |(_, n)| n.as_str());
-                egui::ComboBox::new(&key, end)
-                    .selected_text(shown)
-                    .show_ui(ui, |ui| {
-                        for (id, name) in &units {
-                            if ui.selectable_label(*id == current, name).clicked() {
-                                ctx.state.drafts.insert(key.clone(), id.clone());
-                            }
-                        }
-                    });
-            }
-            if let Some(note) = add_row(
+    }
+    let isolated = charter.isolated_units();
+    for (id, unit) in charter.units_ordered() {
+        ui.horizontal(|ui| {
+            let name = unit.name.as_str();
+            if let Some(text) = inline_text(
                 ui,
                 ctx.state,
-                "bridge.new",
-                "What flows across",
-                "Add bridge",
+                &format!("unit.{id}"),
+                name,
+                &format!("unit {name}"),
+                read_only,
             ) {
-                let from = ctx
-                    .state
-                    .drafts
-                    .get("bridge.new.from")
-                    .cloned()
-                    .unwrap_or_default();
-                let to = ctx
-                    .state
-                    .drafts
-                    .get("bridge.new.to")
-                    .cloned()
-                    .unwrap_or_default();
-                ctx.edit(vec![Op::AddBridge {
-                    id: new_id(),
-                    from,
-                    to,
+                ctx.edit(vec![Op::EditUnit {
+                    id: id.clone(),
+                    name: text,
+                }]);
+            }
+            ui.label(RichText::new(unit.kind.label()).small().weak());
+            if isolated.contains(&id) {
+                ui.label(
+                    RichText::new("isolated")
+                        .small()
+                        .color(Color32::from_rgb(200, 70, 50)),
+                );
+            }
+            if !read_only && button(ui, "🗑", &format!("Remove unit {name}")).clicked() {
+                ctx.edit(vec![Op::RemoveItem {
+                    collection: Collection::Units,
+                    id: id.clone(),
+                }]);
+            }
+        });
+    }
+}
+
+/// The bridges between units, and a row to add one.
+fn bridges(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, read_only: bool) {
+    let charter = &ctx.open.view.charter;
+    ui.label(RichText::new("Bridges").strong().size(16.0));
+    let units: Vec<(String, String)> = charter
+        .units_ordered()
+        .map(|(id, u)| (id.clone(), u.name.as_str().to_owned()))
+        .collect();
+    if !read_only && units.len() >= 2 {
+        for end in ["from", "to"] {
+            let key = format!("bridge.new.{end}");
+            let current = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
+            let shown = units
+                .iter()
+                .find(|(id, _)| *id == current)
+                .map_or("choose…", |(_, n)| n.as_str());
+            egui::ComboBox::new(&key, end)
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    for (id, name) in &units {
+                        if ui.selectable_label(*id == current, name).clicked() {
+                            ctx.state.drafts.insert(key.clone(), id.clone());
+                        }
+                    }
+                });
+        }
+        if let Some(note) = add_row(
+            ui,
+            ctx.state,
+            "bridge.new",
+            "What flows across",
+            "Add bridge",
+        ) {
+            let from = ctx
+                .state
+                .drafts
+                .get("bridge.new.from")
+                .cloned()
+                .unwrap_or_default();
+            let to = ctx
+                .state
+                .drafts
+                .get("bridge.new.to")
+                .cloned()
+                .unwrap_or_default();
+            ctx.edit(vec![Op::AddBridge {
+                id: new_id(),
+                from,
+                to,
+                note,
+            }]);
+        }
+    }
+    for (id, bridge) in &charter.bridges {
+        ui.horizontal_wrapped(|ui| {
+            let (from, to) = (
+                charter.unit_name(&bridge.from),
+                charter.unit_name(&bridge.to),
+            );
+            ui.label(format!("{from} ↔ {to}:"));
+            if let Some(note) = inline_text(
+                ui,
+                ctx.state,
+                &format!("bridge.{id}"),
+                bridge.note.as_str(),
+                &format!("bridge {from} to {to}"),
+                read_only,
+            ) {
+                ctx.edit(vec![Op::EditBridge {
+                    id: id.clone(),
                     note,
                 }]);
             }
-        }
-        for (id, bridge) in &charter.bridges {
-            ui.horizontal_wrapped(|ui| {
-                let (from, to) = (
-                    charter.unit_name(&bridge.from),
-                    charter.unit_name(&bridge.to),
-                );
-                ui.label(format!("{from} ↔ {to}:"));
-                if let Some(note) = inline_text(
-                    ui,
-                    ctx.state,
-                    &format!("bridge.{id}"),
-                    bridge.note.as_str(),
-                    &format!("bridge {from} to {to}"),
-                    read_only,
-                ) {
-                    ctx.edit(vec![Op::EditBridge {
-                        id: id.clone(),
-                        note,
-                    }]);
-                }
-                if !read_only && button(ui, "🗑", &format!("Remove bridge {from} to {to}")).clicked()
-                {
-                    ctx.edit(vec![Op::RemoveItem {
-                        collection: Collection::Bridges,
-                        id: id.clone(),
-                    }]);
-                }
-            });
-        }
-    });
+            if !read_only && button(ui, "🗑", &format!("Remove bridge {from} to {to}")).clicked()
+            {
+                ctx.edit(vec![Op::RemoveItem {
+                    collection: Collection::Bridges,
+                    id: id.clone(),
+                }]);
+            }
+        });
+    }
 }
 
 /// Units on a circle, bridges as lines; isolated units in red.

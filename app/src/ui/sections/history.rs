@@ -8,7 +8,7 @@ use egui::{Color32, RichText};
 use guild_model::{Change, Op};
 
 use super::{SectionCtx, button};
-use crate::cli::format_time;
+use crate::present::format_time;
 use crate::ui::commands::UiCommand;
 use crate::ui::view_model::{HistoryRow, HistoryView, VersionView};
 

@@ -41,99 +41,113 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             );
             for (id, note) in charter.notes_in(*phase) {
                 ui.group(|ui| {
-                    ui.label(
-                        RichText::new(note.tag.label())
-                            .small()
-                            .color(tag_color(note.tag)),
-                    );
-                    if let Some(text) = inline_text(
-                        ui,
-                        ctx.state,
-                        &format!("note.{id}"),
-                        note.text.as_str(),
-                        "note",
-                        read_only,
-                    ) {
-                        ctx.edit(vec![Op::EditNote {
-                            id: id.clone(),
-                            text,
-                        }]);
-                    }
-                    if !read_only {
-                        ui.horizontal(|ui| {
-                            if let Some(tag) = choose(
-                                ui,
-                                &format!("tag-{id}"),
-                                "",
-                                note.tag,
-                                Tag::ALL,
-                                Tag::label,
-                                true,
-                            ) {
-                                ctx.edit(vec![Op::SetNoteTag {
-                                    id: id.clone(),
-                                    tag,
-                                }]);
-                            }
-                            if let Some(to) = choose(
-                                ui,
-                                &format!("phase-{id}"),
-                                "",
-                                note.phase,
-                                Phase::ALL,
-                                Phase::label,
-                                true,
-                            ) {
-                                ctx.edit(vec![Op::MoveNote {
-                                    id: id.clone(),
-                                    phase: to,
-                                    position: Position::End,
-                                }]);
-                            }
-                            if button(ui, "🗑", &format!("Remove note {}", note.text.as_str()))
-                                .clicked()
-                            {
-                                ctx.edit(vec![Op::RemoveItem {
-                                    collection: Collection::Notes,
-                                    id: id.clone(),
-                                }]);
-                            }
-                        });
-                    }
+                    show_note(ui, ctx, id, note, read_only);
                 });
             }
             if !read_only {
-                let tag_key = format!("note.new.{}.tag", phase.as_str());
-                let tag = ctx
-                    .state
-                    .drafts
-                    .get(&tag_key)
-                    .and_then(|t| t.parse().ok())
-                    .unwrap_or(Tag::Need);
-                if let Some(tag) = choose(ui, &tag_key, "tag", tag, Tag::ALL, Tag::label, true) {
-                    ctx.state
-                        .drafts
-                        .insert(tag_key.clone(), tag.as_str().into());
-                }
-                let key = format!("note.new.{}", phase.as_str());
-                if let Some(text) = add_row(
-                    ui,
-                    ctx.state,
-                    &key,
-                    "Note",
-                    &format!("Add note to {}", phase.label()),
-                ) {
-                    let author = ctx.me.clone();
-                    ctx.edit(vec![Op::AddNote {
-                        id: new_id(),
-                        phase: *phase,
-                        tag,
-                        text,
-                        author,
-                        position: Position::End,
-                    }]);
-                }
+                add_note(ui, ctx, *phase);
             }
         }
     });
+}
+
+/// One note: its tag, text, and (to editors) tag, phase and remove.
+fn show_note(
+    ui: &mut egui::Ui,
+    ctx: &mut SectionCtx<'_>,
+    id: &str,
+    note: &guild_model::Note,
+    read_only: bool,
+) {
+    ui.label(
+        RichText::new(note.tag.label())
+            .small()
+            .color(tag_color(note.tag)),
+    );
+    if let Some(text) = inline_text(
+        ui,
+        ctx.state,
+        &format!("note.{id}"),
+        note.text.as_str(),
+        "note",
+        read_only,
+    ) {
+        ctx.edit(vec![Op::EditNote {
+            id: id.to_owned(),
+            text,
+        }]);
+    }
+    if !read_only {
+        ui.horizontal(|ui| {
+            if let Some(tag) = choose(
+                ui,
+                &format!("tag-{id}"),
+                "",
+                note.tag,
+                Tag::ALL,
+                Tag::label,
+                true,
+            ) {
+                ctx.edit(vec![Op::SetNoteTag {
+                    id: id.to_owned(),
+                    tag,
+                }]);
+            }
+            if let Some(to) = choose(
+                ui,
+                &format!("phase-{id}"),
+                "",
+                note.phase,
+                Phase::ALL,
+                Phase::label,
+                true,
+            ) {
+                ctx.edit(vec![Op::MoveNote {
+                    id: id.to_owned(),
+                    phase: to,
+                    position: Position::End,
+                }]);
+            }
+            if button(ui, "🗑", &format!("Remove note {}", note.text.as_str())).clicked() {
+                ctx.edit(vec![Op::RemoveItem {
+                    collection: Collection::Notes,
+                    id: id.to_owned(),
+                }]);
+            }
+        });
+    }
+}
+
+/// The row to add a note to `phase`, with the tag chosen beside it.
+fn add_note(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, phase: Phase) {
+    let tag_key = format!("note.new.{}.tag", phase.as_str());
+    let tag = ctx
+        .state
+        .drafts
+        .get(&tag_key)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(Tag::Need);
+    if let Some(tag) = choose(ui, &tag_key, "tag", tag, Tag::ALL, Tag::label, true) {
+        ctx.state
+            .drafts
+            .insert(tag_key.clone(), tag.as_str().into());
+    }
+    let key = format!("note.new.{}", phase.as_str());
+    if let Some(text) = add_row(
+        ui,
+        ctx.state,
+        &key,
+        "Note",
+        &format!("Add note to {}", phase.label()),
+    ) {
+        let author = ctx.me.clone();
+        ctx.edit(vec![Op::AddNote {
+            id: new_id(),
+            phase,
+            tag,
+            text,
+            author,
+            position: Position::End,
+        }]);
+    }
 }

@@ -44,81 +44,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         ui.label(RichText::new(format!("{} ({})", role.label(), people.len())).strong());
         for (id, member) in people {
             ui.horizontal(|ui| {
-                if let Some(name) = inline_text(
-                    ui,
-                    ctx.state,
-                    &format!("member.{id}"),
-                    &member.name,
-                    &format!("name of {}", member.name),
-                    read_only,
-                ) {
-                    ctx.edit(vec![Op::EditMember {
-                        id: id.clone(),
-                        edit: MemberEdit::Name(name),
-                    }]);
-                }
-                if let Some(r) = choose(
-                    ui,
-                    &format!("role-{id}"),
-                    "",
-                    member.role,
-                    Role::ALL,
-                    Role::label,
-                    !read_only,
-                ) {
-                    ctx.edit(vec![Op::EditMember {
-                        id: id.clone(),
-                        edit: MemberEdit::Role(r),
-                    }]);
-                }
-                let unit = member
-                    .unit
-                    .as_deref()
-                    .map_or("no unit", |u| charter.unit_name(u));
-                ui.add_enabled_ui(!read_only, |ui| {
-                    egui::ComboBox::new(("unit", id), "")
-                        .selected_text(unit)
-                        .show_ui(ui, |ui| {
-                            if ui
-                                .selectable_label(member.unit.is_none(), "no unit")
-                                .clicked()
-                            {
-                                ctx.edit(vec![Op::EditMember {
-                                    id: id.clone(),
-                                    edit: MemberEdit::Unit(None),
-                                }]);
-                            }
-                            for (unit_id, u) in charter.units_ordered() {
-                                if ui
-                                    .selectable_label(
-                                        member.unit.as_ref() == Some(unit_id),
-                                        u.name.as_str(),
-                                    )
-                                    .clicked()
-                                {
-                                    ctx.edit(vec![Op::EditMember {
-                                        id: id.clone(),
-                                        edit: MemberEdit::Unit(Some(unit_id.clone())),
-                                    }]);
-                                }
-                            }
-                        });
-                });
-                if !member.devices.is_empty() {
-                    ui.label(
-                        RichText::new(format!("{} device(s)", member.devices.len()))
-                            .small()
-                            .weak(),
-                    );
-                }
-                if !read_only
-                    && button(ui, "🗑", &format!("Remove member {}", member.name)).clicked()
-                {
-                    ctx.edit(vec![Op::RemoveItem {
-                        collection: Collection::Members,
-                        id: id.clone(),
-                    }]);
-                }
+                show_member(ui, ctx, id, member, read_only);
             });
         }
     }
@@ -132,5 +58,86 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             device.access.label()
         };
         ui.label(format!("{} — {state} — {:.12}…", device.label, endpoint));
+    }
+}
+
+/// One member: name, role, unit, devices, remove.
+fn show_member(
+    ui: &mut egui::Ui,
+    ctx: &mut SectionCtx<'_>,
+    id: &str,
+    member: &guild_model::Member,
+    read_only: bool,
+) {
+    let charter = &ctx.open.view.charter;
+    if let Some(name) = inline_text(
+        ui,
+        ctx.state,
+        &format!("member.{id}"),
+        &member.name,
+        &format!("name of {}", member.name),
+        read_only,
+    ) {
+        ctx.edit(vec![Op::EditMember {
+            id: id.to_owned(),
+            edit: MemberEdit::Name(name),
+        }]);
+    }
+    if let Some(r) = choose(
+        ui,
+        &format!("role-{id}"),
+        "",
+        member.role,
+        Role::ALL,
+        Role::label,
+        !read_only,
+    ) {
+        ctx.edit(vec![Op::EditMember {
+            id: id.to_owned(),
+            edit: MemberEdit::Role(r),
+        }]);
+    }
+    let unit = member
+        .unit
+        .as_deref()
+        .map_or("no unit", |u| charter.unit_name(u));
+    ui.add_enabled_ui(!read_only, |ui| {
+        egui::ComboBox::new(("unit", id), "")
+            .selected_text(unit)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(member.unit.is_none(), "no unit")
+                    .clicked()
+                {
+                    ctx.edit(vec![Op::EditMember {
+                        id: id.to_owned(),
+                        edit: MemberEdit::Unit(None),
+                    }]);
+                }
+                for (unit_id, u) in charter.units_ordered() {
+                    if ui
+                        .selectable_label(member.unit.as_ref() == Some(unit_id), u.name.as_str())
+                        .clicked()
+                    {
+                        ctx.edit(vec![Op::EditMember {
+                            id: id.to_owned(),
+                            edit: MemberEdit::Unit(Some(unit_id.clone())),
+                        }]);
+                    }
+                }
+            });
+    });
+    if !member.devices.is_empty() {
+        ui.label(
+            RichText::new(format!("{} device(s)", member.devices.len()))
+                .small()
+                .weak(),
+        );
+    }
+    if !read_only && button(ui, "🗑", &format!("Remove member {}", member.name)).clicked() {
+        ctx.edit(vec![Op::RemoveItem {
+            collection: Collection::Members,
+            id: id.to_owned(),
+        }]);
     }
 }

@@ -47,127 +47,11 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                     );
                 }
                 ui.vertical(|ui| {
-                    if let Some(text) = inline_text(
-                        ui,
-                        ctx.state,
-                        &format!("objective.{id}.title"),
-                        title,
-                        &format!("title of {title}"),
-                        read_only,
-                    ) {
-                        ctx.edit(vec![Op::EditObjective {
-                            id: id.clone(),
-                            edit: ObjectiveEdit::Title(text),
-                        }]);
-                    }
-                    ui.horizontal(|ui| {
-                        if let Some(h) = choose(
-                            ui,
-                            &format!("horizon-{id}"),
-                            "horizon",
-                            objective.horizon,
-                            Horizon::ALL,
-                            Horizon::label,
-                            !read_only,
-                        ) {
-                            ctx.edit(vec![Op::EditObjective {
-                                id: id.clone(),
-                                edit: ObjectiveEdit::Horizon(h),
-                            }]);
-                        }
-                        if let Some(s) = choose(
-                            ui,
-                            &format!("status-{id}"),
-                            "status",
-                            objective.status,
-                            Status::ALL,
-                            Status::label,
-                            !read_only,
-                        ) {
-                            ctx.edit(vec![Op::EditObjective {
-                                id: id.clone(),
-                                edit: ObjectiveEdit::Status(s),
-                            }]);
-                        }
-                    });
-                    ui.horizontal(|ui| {
-                        ui.label("Owner:");
-                        if let Some(owner) = inline_text(
-                            ui,
-                            ctx.state,
-                            &format!("objective.{id}.owner"),
-                            &objective.owner,
-                            &format!("owner of {title}"),
-                            read_only,
-                        ) {
-                            ctx.edit(vec![Op::EditObjective {
-                                id: id.clone(),
-                                edit: ObjectiveEdit::Owner(owner),
-                            }]);
-                        }
-                    });
-                    ui.horizontal(|ui| {
-                        ui.label("Description:");
-                        if let Some(text) = inline_text(
-                            ui,
-                            ctx.state,
-                            &format!("objective.{id}.description"),
-                            objective.description.as_str(),
-                            &format!("description of {title}"),
-                            read_only,
-                        ) {
-                            ctx.edit(vec![Op::EditObjective {
-                                id: id.clone(),
-                                edit: ObjectiveEdit::Description(text),
-                            }]);
-                        }
-                    });
-                    ui.horizontal(|ui| {
-                        ui.label("Indicators:");
-                        if let Some(text) = inline_text(
-                            ui,
-                            ctx.state,
-                            &format!("objective.{id}.indicators"),
-                            objective.indicators.as_str(),
-                            &format!("indicators of {title}"),
-                            read_only,
-                        ) {
-                            ctx.edit(vec![Op::EditObjective {
-                                id: id.clone(),
-                                edit: ObjectiveEdit::Indicators(text),
-                            }]);
-                        }
-                    });
+                    objective_fields(ui, ctx, id, objective, read_only);
                 });
                 if !read_only {
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::TOP), |ui| {
-                        if button(ui, "🗑", &format!("Remove objective {title}"))
-                            .on_hover_text("Remove")
-                            .clicked()
-                        {
-                            ctx.edit(vec![Op::RemoveItem {
-                                collection: Collection::Objectives,
-                                id: id.clone(),
-                            }]);
-                        }
-                        if index + 1 < order.len()
-                            && button(ui, "⏷", &format!("Move {title} down")).clicked()
-                        {
-                            let position = Position::After(order[index + 1].clone());
-                            ctx.edit(vec![Op::MoveItem {
-                                collection: Collection::Objectives,
-                                id: id.clone(),
-                                position,
-                            }]);
-                        }
-                        if index > 0 && button(ui, "⏶", &format!("Move {title} up")).clicked() {
-                            let position = Position::Before(order[index - 1].clone());
-                            ctx.edit(vec![Op::MoveItem {
-                                collection: Collection::Objectives,
-                                id: id.clone(),
-                                position,
-                            }]);
-                        }
+                        objective_buttons(ui, ctx, &order, index, id, title);
                     });
                 }
             });
@@ -182,5 +66,143 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                 position,
             }]);
         }
+    }
+}
+
+/// An objective's title, horizon, status, owner, description and indicators.
+fn objective_fields(
+    ui: &mut egui::Ui,
+    ctx: &mut SectionCtx<'_>,
+    id: &str,
+    objective: &guild_model::Objective,
+    read_only: bool,
+) {
+    let title = objective.title.as_str();
+    if let Some(text) = inline_text(
+        ui,
+        ctx.state,
+        &format!("objective.{id}.title"),
+        title,
+        &format!("title of {title}"),
+        read_only,
+    ) {
+        ctx.edit(vec![Op::EditObjective {
+            id: id.to_owned(),
+            edit: ObjectiveEdit::Title(text),
+        }]);
+    }
+    ui.horizontal(|ui| {
+        if let Some(h) = choose(
+            ui,
+            &format!("horizon-{id}"),
+            "horizon",
+            objective.horizon,
+            Horizon::ALL,
+            Horizon::label,
+            !read_only,
+        ) {
+            ctx.edit(vec![Op::EditObjective {
+                id: id.to_owned(),
+                edit: ObjectiveEdit::Horizon(h),
+            }]);
+        }
+        if let Some(s) = choose(
+            ui,
+            &format!("status-{id}"),
+            "status",
+            objective.status,
+            Status::ALL,
+            Status::label,
+            !read_only,
+        ) {
+            ctx.edit(vec![Op::EditObjective {
+                id: id.to_owned(),
+                edit: ObjectiveEdit::Status(s),
+            }]);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Owner:");
+        if let Some(owner) = inline_text(
+            ui,
+            ctx.state,
+            &format!("objective.{id}.owner"),
+            &objective.owner,
+            &format!("owner of {title}"),
+            read_only,
+        ) {
+            ctx.edit(vec![Op::EditObjective {
+                id: id.to_owned(),
+                edit: ObjectiveEdit::Owner(owner),
+            }]);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Description:");
+        if let Some(text) = inline_text(
+            ui,
+            ctx.state,
+            &format!("objective.{id}.description"),
+            objective.description.as_str(),
+            &format!("description of {title}"),
+            read_only,
+        ) {
+            ctx.edit(vec![Op::EditObjective {
+                id: id.to_owned(),
+                edit: ObjectiveEdit::Description(text),
+            }]);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Indicators:");
+        if let Some(text) = inline_text(
+            ui,
+            ctx.state,
+            &format!("objective.{id}.indicators"),
+            objective.indicators.as_str(),
+            &format!("indicators of {title}"),
+            read_only,
+        ) {
+            ctx.edit(vec![Op::EditObjective {
+                id: id.to_owned(),
+                edit: ObjectiveEdit::Indicators(text),
+            }]);
+        }
+    });
+}
+
+/// Remove, and move down or up by one.
+fn objective_buttons(
+    ui: &mut egui::Ui,
+    ctx: &SectionCtx<'_>,
+    order: &[String],
+    index: usize,
+    id: &str,
+    title: &str,
+) {
+    if button(ui, "🗑", &format!("Remove objective {title}"))
+        .on_hover_text("Remove")
+        .clicked()
+    {
+        ctx.edit(vec![Op::RemoveItem {
+            collection: Collection::Objectives,
+            id: id.to_owned(),
+        }]);
+    }
+    if index + 1 < order.len() && button(ui, "⏷", &format!("Move {title} down")).clicked() {
+        let position = Position::After(order[index + 1].clone());
+        ctx.edit(vec![Op::MoveItem {
+            collection: Collection::Objectives,
+            id: id.to_owned(),
+            position,
+        }]);
+    }
+    if index > 0 && button(ui, "⏶", &format!("Move {title} up")).clicked() {
+        let position = Position::Before(order[index - 1].clone());
+        ctx.edit(vec![Op::MoveItem {
+            collection: Collection::Objectives,
+            id: id.to_owned(),
+            position,
+        }]);
     }
 }

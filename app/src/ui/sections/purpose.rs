@@ -24,7 +24,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         match (&purpose.endorsed_by, purpose.endorsed_at) {
             (Some(by), Some(at)) => ui.label(format!(
                 "Endorsed by {by} on {}.",
-                crate::cli::format_time(at)
+                crate::present::format_time(at)
             )),
             _ => ui.label(RichText::new("Not endorsed yet.").weak()),
         };

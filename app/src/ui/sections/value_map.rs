@@ -107,48 +107,7 @@ fn show_cell(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, cell: Cell, width: f32
                 });
                 if !read_only {
                     ui.menu_button("…", |ui| {
-                        for target in Cell::ALL.iter().filter(|c| **c != cell) {
-                            if button(
-                                ui,
-                                format!("Move to {}", target.label()),
-                                &format!("Move {text} to {}", target.label()),
-                            )
-                            .clicked()
-                            {
-                                ctx.edit(vec![Op::MoveCard {
-                                    id: id.clone(),
-                                    cell: *target,
-                                    position: Position::End,
-                                }]);
-                                ui.close();
-                            }
-                        }
-                        if index > 0 && button(ui, "Move up", &format!("Move {text} up")).clicked()
-                        {
-                            ctx.edit(vec![Op::MoveCard {
-                                id: id.clone(),
-                                cell,
-                                position: Position::Before(cards[index - 1].0.clone()),
-                            }]);
-                            ui.close();
-                        }
-                        if index + 1 < cards.len()
-                            && button(ui, "Move down", &format!("Move {text} down")).clicked()
-                        {
-                            ctx.edit(vec![Op::MoveCard {
-                                id: id.clone(),
-                                cell,
-                                position: Position::After(cards[index + 1].0.clone()),
-                            }]);
-                            ui.close();
-                        }
-                        if button(ui, "Remove", &format!("Remove card {text}")).clicked() {
-                            ctx.edit(vec![Op::RemoveItem {
-                                collection: Collection::Cards,
-                                id: id.clone(),
-                            }]);
-                            ui.close();
-                        }
+                        card_actions(ui, ctx, cell, &cards, index);
                     })
                     .response
                     .on_hover_text("Move or remove")
@@ -186,5 +145,55 @@ fn show_cell(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, cell: Cell, width: f32
             position: Position::End,
         };
         ctx.edit(vec![op]);
+    }
+}
+
+/// The card's menu: move to another cell, up or down, or remove.
+fn card_actions(
+    ui: &mut egui::Ui,
+    ctx: &SectionCtx<'_>,
+    cell: Cell,
+    cards: &[(String, String, usize)],
+    index: usize,
+) {
+    let (id, text, _) = &cards[index];
+    for target in Cell::ALL.iter().filter(|c| **c != cell) {
+        if button(
+            ui,
+            format!("Move to {}", target.label()),
+            &format!("Move {text} to {}", target.label()),
+        )
+        .clicked()
+        {
+            ctx.edit(vec![Op::MoveCard {
+                id: id.clone(),
+                cell: *target,
+                position: Position::End,
+            }]);
+            ui.close();
+        }
+    }
+    if index > 0 && button(ui, "Move up", &format!("Move {text} up")).clicked() {
+        ctx.edit(vec![Op::MoveCard {
+            id: id.clone(),
+            cell,
+            position: Position::Before(cards[index - 1].0.clone()),
+        }]);
+        ui.close();
+    }
+    if index + 1 < cards.len() && button(ui, "Move down", &format!("Move {text} down")).clicked() {
+        ctx.edit(vec![Op::MoveCard {
+            id: id.clone(),
+            cell,
+            position: Position::After(cards[index + 1].0.clone()),
+        }]);
+        ui.close();
+    }
+    if button(ui, "Remove", &format!("Remove card {text}")).clicked() {
+        ctx.edit(vec![Op::RemoveItem {
+            collection: Collection::Cards,
+            id: id.clone(),
+        }]);
+        ui.close();
     }
 }

@@ -21,44 +21,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     ui.label(RichText::new("Contributions").strong().size(16.0));
     let read_only = ctx.read_only();
     if !read_only {
-        let role_key = "vision.new.role";
-        let current = ctx
-            .state
-            .drafts
-            .get(role_key)
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(Role::Member);
-        ui.horizontal(|ui| {
-            if let Some(role) = choose(
-                ui,
-                "contribution_role",
-                "as",
-                current,
-                Role::ALL,
-                Role::label,
-                true,
-            ) {
-                ctx.state
-                    .drafts
-                    .insert(role_key.into(), role.as_str().into());
-            }
-        });
-        if let Some(text) = add_row(
-            ui,
-            ctx.state,
-            "vision.new",
-            "New contribution",
-            "Add contribution",
-        ) {
-            let op = Op::AddContribution {
-                id: new_id(),
-                text,
-                author: ctx.me.clone(),
-                role: current,
-                position: Position::End,
-            };
-            ctx.edit(vec![op]);
-        }
+        add_contribution(ui, ctx);
     }
     ui.add_space(6.0);
     let charter = &open.view.charter;
@@ -72,79 +35,130 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         }
         ui.label(RichText::new(format!("{} ({})", role.label(), items.len())).strong());
         for (id, contribution) in items {
-            ui.group(|ui| {
-                if let Some(text) = inline_text(
-                    ui,
-                    ctx.state,
-                    &format!("contribution.{id}"),
-                    contribution.text.as_str(),
-                    "contribution",
-                    read_only,
-                ) {
-                    ctx.edit(vec![Op::EditContribution {
-                        id: id.clone(),
-                        text,
-                    }]);
-                }
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(format!("— {}", contribution.author)).italics());
-                    let names: Vec<&str> = contribution
-                        .endorsements
-                        .keys()
-                        .map(String::as_str)
-                        .collect();
-                    let count = names.len();
-                    let endorsed = if count == 0 {
-                        "no endorsements".to_owned()
-                    } else {
-                        format!("endorsed by {}", names.join(", "))
-                    };
-                    ui.label(RichText::new(endorsed).weak());
-                    if !read_only {
-                        let mine = contribution.endorsements.contains_key(&ctx.me);
-                        if !mine
-                            && button(
-                                ui,
-                                "👍 Endorse",
-                                &format!("Endorse: {}", contribution.text.as_str()),
-                            )
-                            .clicked()
-                        {
-                            ctx.edit(vec![Op::Endorse {
-                                contribution: id.clone(),
-                                by: ctx.me.clone(),
-                            }]);
-                        }
-                        if mine
-                            && button(
-                                ui,
-                                "Withdraw",
-                                &format!("Withdraw endorsement: {}", contribution.text.as_str()),
-                            )
-                            .clicked()
-                        {
-                            ctx.edit(vec![Op::WithdrawEndorsement {
-                                contribution: id.clone(),
-                                by: ctx.me.clone(),
-                            }]);
-                        }
-                        if button(
-                            ui,
-                            "🗑",
-                            &format!("Remove contribution: {}", contribution.text.as_str()),
-                        )
-                        .on_hover_text("Remove")
-                        .clicked()
-                        {
-                            ctx.edit(vec![Op::RemoveItem {
-                                collection: Collection::Contributions,
-                                id: id.clone(),
-                            }]);
-                        }
-                    }
-                });
-            });
+            ui.group(|ui| show_contribution(ui, ctx, id, contribution, read_only));
         }
         ui.add_space(4.0);
     }
+}
+
+/// The row to add a contribution, as the role chosen beside it.
+fn add_contribution(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    let role_key = "vision.new.role";
+    let current = ctx
+        .state
+        .drafts
+        .get(role_key)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(Role::Member);
+    ui.horizontal(|ui| {
+        if let Some(role) = choose(
+            ui,
+            "contribution_role",
+            "as",
+            current,
+            Role::ALL,
+            Role::label,
+            true,
+        ) {
+            ctx.state
+                .drafts
+                .insert(role_key.into(), role.as_str().into());
+        }
+    });
+    if let Some(text) = add_row(
+        ui,
+        ctx.state,
+        "vision.new",
+        "New contribution",
+        "Add contribution",
+    ) {
+        let op = Op::AddContribution {
+            id: new_id(),
+            text,
+            author: ctx.me.clone(),
+            role: current,
+            position: Position::End,
+        };
+        ctx.edit(vec![op]);
+    }
+}
+
+/// One contribution: its text, who wrote it, and who endorses it.
+fn show_contribution(
+    ui: &mut egui::Ui,
+    ctx: &mut SectionCtx<'_>,
+    id: &str,
+    contribution: &guild_model::Contribution,
+    read_only: bool,
+) {
+    if let Some(text) = inline_text(
+        ui,
+        ctx.state,
+        &format!("contribution.{id}"),
+        contribution.text.as_str(),
+        "contribution",
+        read_only,
+    ) {
+        ctx.edit(vec![Op::EditContribution {
+            id: id.to_owned(),
+            text,
+        }]);
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("— {}", contribution.author)).italics());
+        let names: Vec<&str> = contribution
+            .endorsements
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let count = names.len();
+        let endorsed = if count == 0 {
+            "no endorsements".to_owned()
+        } else {
+            format!("endorsed by {}", names.join(", "))
+        };
+        ui.label(RichText::new(endorsed).weak());
+        if !read_only {
+            let mine = contribution.endorsements.contains_key(&ctx.me);
+            if !mine
+                && button(
+                    ui,
+                    "👍 Endorse",
+                    &format!("Endorse: {}", contribution.text.as_str()),
+                )
+                .clicked()
+            {
+                ctx.edit(vec![Op::Endorse {
+                    contribution: id.to_owned(),
+                    by: ctx.me.clone(),
+                }]);
+            }
+            if mine
+                && button(
+                    ui,
+                    "Withdraw",
+                    &format!("Withdraw endorsement: {}", contribution.text.as_str()),
+                )
+                .clicked()
+            {
+                ctx.edit(vec![Op::WithdrawEndorsement {
+                    contribution: id.to_owned(),
+                    by: ctx.me.clone(),
+                }]);
+            }
+            if button(
+                ui,
+                "🗑",
+                &format!("Remove contribution: {}", contribution.text.as_str()),
+            )
+            .on_hover_text("Remove")
+            .clicked()
+            {
+                ctx.edit(vec![Op::RemoveItem {
+                    collection: Collection::Contributions,
+                    id: id.to_owned(),
+                }]);
+            }
+        }
+    });
 }

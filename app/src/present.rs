@@ -1,0 +1,186 @@
+//! How Guild words and writes things, for the command line and the window
+//! alike: times, blame and removal sentences, the library's order, export
+//! bytes and the invite's access level. It reads a [`Library`] but never
+//! edits one, and knows nothing of clap's commands or egui.
+
+use std::cmp::Ordering;
+
+use anyhow::Result;
+use guild_model::{AccessLevel, Attribution, Charter, RemovedWhileEdited, author_of};
+use guild_sync::Library;
+
+/// Unix seconds as `YYYY-MM-DD HH:MM UTC` (civil-from-days; no time-zone
+/// database needed for a listing).
+pub(crate) fn format_time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (hour, minute) = (rem / 3600, (rem % 3600) / 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+/// One attribution for people. Prose: whose words it is made of and who
+/// edited it last; an item: who made it and who changed it last.
+pub(crate) fn blame_summary(charter: &Charter, a: &Attribution) -> String {
+    let who = |actor: &str| author_of(charter, actor);
+    let last = format!(
+        "last edited by {} {}",
+        who(&a.last_edited.actor),
+        format_time(a.last_edited.time)
+    );
+    let total: usize = a.writers.iter().map(|w| w.chars).sum();
+    if total > 0 {
+        // One person types from several sessions (actors): add them up.
+        let mut by_person: Vec<(String, usize)> = Vec::new();
+        for w in &a.writers {
+            let name = who(&w.actor);
+            match by_person.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, chars)) => *chars += w.chars,
+                None => by_person.push((name, w.chars)),
+            }
+        }
+        by_person.sort_by_key(|(_, chars)| std::cmp::Reverse(*chars));
+        let shares: Vec<String> = by_person
+            .iter()
+            .map(|(name, chars)| format!("{name} {}%", (chars * 100 + total / 2) / total))
+            .collect();
+        return format!("written by {}; {last}", shares.join(", "));
+    }
+    let made = format!(
+        "by {} {}",
+        who(&a.created.actor),
+        format_time(a.created.time)
+    );
+    if a.last_edited == a.created {
+        made
+    } else {
+        format!("{made}; {last}")
+    }
+}
+
+/// “Card “X” was removed by Ana (…) while Ben made an edit to it; …”.
+pub(crate) fn removal_notice(charter: &Charter, race: &RemovedWhileEdited) -> String {
+    let remover = author_of(charter, &race.removed.actor);
+    let mut editors: Vec<String> = race
+        .lost_edits
+        .iter()
+        .map(|e| author_of(charter, &e.actor))
+        .collect();
+    editors.dedup();
+    let (edits, verb) = match race.lost_edits.len() {
+        1 => ("an edit".to_owned(), "it is"),
+        n => (format!("{n} edits"), "they are"),
+    };
+    format!(
+        "{} was removed by {remover} ({}) while {} made {edits} to it; removal wins, so {verb} not in the charter.",
+        race.label,
+        format_time(race.removed.time),
+        editors.join(" and "),
+    )
+}
+
+/// The library's order, for `guild list` and the window's list: the most
+/// recently changed first, then by title.
+pub(crate) fn library_order(a: (Option<i64>, &str), b: (Option<i64>, &str)) -> Ordering {
+    b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+}
+
+/// The access an invite grants: read-only or read-write.
+pub(crate) fn access_of(read_only: bool) -> AccessLevel {
+    if read_only {
+        AccessLevel::ReadOnly
+    } else {
+        AccessLevel::ReadWrite
+    }
+}
+
+/// The formats a charter is exported in (`guild export --format`, the
+/// window's Export dialog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// Markdown.
+    #[value(name = "md")]
+    Markdown,
+    /// A self-contained HTML one-pager.
+    Html,
+    /// The documented JSON shape.
+    Json,
+    /// The full Automerge document, with history.
+    Automerge,
+}
+
+impl ExportFormat {
+    /// Every format, in the order the window offers them.
+    pub(crate) const ALL: [ExportFormat; 4] = [
+        ExportFormat::Html,
+        ExportFormat::Markdown,
+        ExportFormat::Json,
+        ExportFormat::Automerge,
+    ];
+
+    /// Its name for people.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "HTML one-pager",
+            ExportFormat::Markdown => "Markdown",
+            ExportFormat::Json => "JSON",
+            ExportFormat::Automerge => "Automerge (full history)",
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "html",
+            ExportFormat::Markdown => "md",
+            ExportFormat::Json => "json",
+            ExportFormat::Automerge => "automerge",
+        }
+    }
+}
+
+/// The bytes of the charter `id` exported as `format`.
+pub(crate) async fn export_bytes(
+    library: &Library,
+    id: &str,
+    format: ExportFormat,
+) -> Result<Vec<u8>> {
+    if format == ExportFormat::Automerge {
+        return Ok(library.document(id).await?.save());
+    }
+    let charter = library.charter(id).await?;
+    let text = match format {
+        ExportFormat::Markdown => guild_model::to_markdown(&charter),
+        ExportFormat::Html => guild_model::to_html(&charter),
+        // A text file ends with a newline; the renderer leaves it off.
+        ExportFormat::Json | ExportFormat::Automerge => guild_model::to_json(&charter) + "\n",
+    };
+    Ok(text.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_render_as_utc_dates() {
+        assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::format_time(1_795_000_000), "2026-11-18 11:06 UTC");
+    }
+
+    #[test]
+    fn the_library_lists_the_latest_change_first_then_by_title() {
+        let mut rows = [(None, "b"), (Some(1), "z"), (Some(2), "y"), (Some(1), "a")];
+        rows.sort_by(|a, b| super::library_order(*a, *b));
+        assert_eq!(
+            rows,
+            [(Some(2), "y"), (Some(1), "a"), (Some(1), "z"), (None, "b")]
+        );
+    }
+}
