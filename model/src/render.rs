@@ -27,16 +27,32 @@ pub fn to_markdown_with_ids(c: &Charter) -> String {
     markdown(c, true)
 }
 
-#[allow(clippy::too_many_lines)]
 fn markdown(c: &Charter, ids: bool) -> String {
-    let tag = |id: &str| {
-        if ids {
-            format!(" `{id}`")
-        } else {
-            String::new()
-        }
-    };
     let mut md = String::new();
+    md_meta(&mut md, c);
+    md_purpose(&mut md, c);
+    md_vision(&mut md, c, ids);
+    md_objectives(&mut md, c, ids);
+    md_inquiry(&mut md, c, ids);
+    md_pitch(&mut md, c);
+    md_value_map(&mut md, c, ids);
+    md_stories(&mut md, c, ids);
+    md_bridges(&mut md, c, ids);
+    md_members(&mut md, c, ids);
+    md
+}
+
+/// An item's id in backticks after its text, when `ids` asks for it.
+fn id_tag(ids: bool, id: &str) -> String {
+    if ids {
+        format!(" `{id}`")
+    } else {
+        String::new()
+    }
+}
+
+/// The title and the meta fields that are filled in.
+fn md_meta(md: &mut String, c: &Charter) {
     let _ = writeln!(md, "# {}\n", or_untitled(c.meta.title.as_str()));
     let meta = [
         ("Audience", c.meta.audience.as_str()),
@@ -52,6 +68,9 @@ fn markdown(c: &Charter, ids: bool) -> String {
     for (label, value) in meta.iter().filter(|(_, v)| !v.trim().is_empty()) {
         let _ = writeln!(md, "- **{label}:** {value}");
     }
+}
+
+fn md_purpose(md: &mut String, c: &Charter) {
     let _ = writeln!(md, "\n## Purpose\n\n{}", or_empty(c.purpose.text.as_str()));
     if let Some(by) = &c.purpose.set_by {
         let _ = writeln!(md, "\n_Set by {by}._");
@@ -59,29 +78,36 @@ fn markdown(c: &Charter, ids: bool) -> String {
     if let Some(by) = &c.purpose.endorsed_by {
         let _ = writeln!(md, "_Endorsed by {by}._");
     }
+}
+
+fn md_vision(md: &mut String, c: &Charter, ids: bool) {
     let _ = writeln!(
         md,
         "\n## Vision\n\n{}",
         or_empty(c.vision.statement.as_str())
     );
-    if !c.vision.contributions.is_empty() {
-        let _ = writeln!(md, "\n### Contributions\n");
-        for (id, k) in c.contributions_ordered() {
-            let _ = write!(
-                md,
-                "- {} — _{} ({})_{}",
-                k.text.as_str(),
-                k.author,
-                k.role.label().to_lowercase(),
-                tag(id)
-            );
-            if !k.endorsements.is_empty() {
-                let names: Vec<&str> = k.endorsements.keys().map(String::as_str).collect();
-                let _ = write!(md, " · endorsed by {}", names.join(", "));
-            }
-            md.push('\n');
-        }
+    if c.vision.contributions.is_empty() {
+        return;
     }
+    let _ = writeln!(md, "\n### Contributions\n");
+    for (id, k) in c.contributions_ordered() {
+        let _ = write!(
+            md,
+            "- {} — _{} ({})_{}",
+            k.text.as_str(),
+            k.author,
+            k.role.label().to_lowercase(),
+            id_tag(ids, id)
+        );
+        if !k.endorsements.is_empty() {
+            let names: Vec<&str> = k.endorsements.keys().map(String::as_str).collect();
+            let _ = write!(md, " · endorsed by {}", names.join(", "));
+        }
+        md.push('\n');
+    }
+}
+
+fn md_objectives(md: &mut String, c: &Charter, ids: bool) {
     let _ = writeln!(md, "\n## Objectives\n");
     if c.objectives.is_empty() {
         let _ = writeln!(md, "_None yet._");
@@ -96,7 +122,7 @@ fn markdown(c: &Charter, ids: bool) -> String {
             md,
             "### {}{}\n\n_{} · {}{owner}_\n",
             o.title.as_str(),
-            tag(id),
+            id_tag(ids, id),
             o.horizon.label(),
             o.status.label()
         );
@@ -112,6 +138,9 @@ fn markdown(c: &Charter, ids: bool) -> String {
             let _ = writeln!(md, "- Indicator: {line}");
         }
     }
+}
+
+fn md_inquiry(md: &mut String, c: &Charter, ids: bool) {
     let _ = writeln!(
         md,
         "\n## Appreciative inquiry\n\n**Affirmative topic:** {}\n",
@@ -124,10 +153,20 @@ fn markdown(c: &Charter, ids: bool) -> String {
         }
         let _ = writeln!(md, "### {}\n", phase.label());
         for (id, n) in notes {
-            let _ = writeln!(md, "- [{}] {}{}", n.tag.label(), n.text.as_str(), tag(id));
+            let _ = writeln!(
+                md,
+                "- [{}] {}{}",
+                n.tag.label(),
+                n.text.as_str(),
+                id_tag(ids, id)
+            );
         }
         md.push('\n');
     }
+}
+
+/// The value proposition and the canvas fields that are filled in.
+fn md_pitch(md: &mut String, c: &Charter) {
     let _ = writeln!(
         md,
         "## Value proposition\n\n{}",
@@ -143,6 +182,9 @@ fn markdown(c: &Charter, ids: bool) -> String {
     for (label, value) in canvas.iter().filter(|(_, v)| !v.trim().is_empty()) {
         let _ = writeln!(md, "\n**{label}:** {value}");
     }
+}
+
+fn md_value_map(md: &mut String, c: &Charter, ids: bool) {
     let _ = writeln!(md, "\n## Value map\n");
     for cell in Cell::ALL {
         let _ = writeln!(md, "### {}\n", cell.label());
@@ -153,10 +195,13 @@ fn markdown(c: &Charter, ids: bool) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(md, "- {}{stories}{}", card.text.as_str(), tag(id));
+            let _ = writeln!(md, "- {}{stories}{}", card.text.as_str(), id_tag(ids, id));
         }
         md.push('\n');
     }
+}
+
+fn md_stories(md: &mut String, c: &Charter, ids: bool) {
     let _ = writeln!(md, "## Value-creation stories\n");
     if c.stories.is_empty() {
         let _ = writeln!(md, "_None yet._\n");
@@ -166,7 +211,7 @@ fn markdown(c: &Charter, ids: bool) -> String {
             md,
             "### {}{}\n\n_Told by {}_\n",
             s.title.as_str(),
-            tag(id),
+            id_tag(ids, id),
             or_empty(&s.teller)
         );
         for cycle in Cycle::ALL {
@@ -185,6 +230,10 @@ fn markdown(c: &Charter, ids: bool) -> String {
         }
         md.push('\n');
     }
+}
+
+/// The bridges, the units (with ids only) and the units no bridge reaches.
+fn md_bridges(md: &mut String, c: &Charter, ids: bool) {
     let _ = writeln!(md, "## Bridges across silos\n");
     for (id, b) in &c.bridges {
         let _ = writeln!(
@@ -193,13 +242,13 @@ fn markdown(c: &Charter, ids: bool) -> String {
             c.unit_name(&b.from),
             c.unit_name(&b.to),
             b.note.as_str(),
-            tag(id)
+            id_tag(ids, id)
         );
     }
     if ids && !c.units.is_empty() {
         let units: Vec<String> = c
             .units_ordered()
-            .map(|(id, u)| format!("{}{}", u.name.as_str(), tag(id)))
+            .map(|(id, u)| format!("{}{}", u.name.as_str(), id_tag(ids, id)))
             .collect();
         let _ = writeln!(md, "\n_Units:_ {}", units.join(", "));
     }
@@ -211,6 +260,9 @@ fn markdown(c: &Charter, ids: bool) -> String {
     if !isolated.is_empty() {
         let _ = writeln!(md, "\n_Still isolated:_ {}", isolated.join(", "));
     }
+}
+
+fn md_members(md: &mut String, c: &Charter, ids: bool) {
     let _ = writeln!(md, "\n## Members\n");
     for (id, m) in c.members_ordered() {
         let unit = m
@@ -218,9 +270,14 @@ fn markdown(c: &Charter, ids: bool) -> String {
             .as_deref()
             .map(|u| format!(", {}", c.unit_name(u)))
             .unwrap_or_default();
-        let _ = writeln!(md, "- {} — {}{unit}{}", m.name, m.role.label(), tag(id));
+        let _ = writeln!(
+            md,
+            "- {} — {}{unit}{}",
+            m.name,
+            m.role.label(),
+            id_tag(ids, id)
+        );
     }
-    md
 }
 
 fn or_empty(s: &str) -> &str {
@@ -271,7 +328,6 @@ th,td{border:1px solid #bbb;padding:.5em;vertical-align:top}th{background:#eef3f
 
 /// The charter as one self-contained HTML page (no external assets),
 /// printable to PDF from any browser.
-#[allow(clippy::too_many_lines)] // One linear page template reads best in one place.
 pub fn to_html(c: &Charter) -> String {
     let title = esc(or_untitled(c.meta.title.as_str()));
     let mut h = String::new();
@@ -290,36 +346,50 @@ pub fn to_html(c: &Charter) -> String {
     }
     let _ = write!(h, "<h2>Purpose</h2>{}", para(c.purpose.text.as_str()));
     let _ = write!(h, "<h2>Vision</h2>{}", para(c.vision.statement.as_str()));
-    let _ = write!(h, "<h2>Objectives</h2>");
-    if c.objectives.is_empty() {
-        h.push_str("<p class=\"empty\">None yet.</p>");
-    } else {
-        h.push_str("<table><tr><th>Objective</th><th>Owner</th><th>Horizon</th><th>Status</th><th>Indicators</th></tr>");
-        for (_, o) in c.objectives_ordered() {
-            let indicators: String = o
-                .indicators
-                .as_str()
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| format!("<li>{}</li>", esc(l)))
-                .collect();
-            let _ = write!(
-                h,
-                "<tr><td><strong>{}</strong><br>{}</td><td>{}</td><td>{}</td><td>{}</td><td><ul>{indicators}</ul></td></tr>",
-                esc(o.title.as_str()),
-                esc(o.description.as_str()),
-                esc(&o.owner),
-                o.horizon.label(),
-                o.status.label()
-            );
-        }
-        h.push_str("</table>");
-    }
+    html_objectives(&mut h, c);
     let _ = write!(
         h,
         "<h2>Value proposition</h2>{}",
         para(c.pitch.text.as_str())
     );
+    html_value_map(&mut h, c);
+    html_stories(&mut h, c);
+    html_bridges(&mut h, c);
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The objectives as one table row each.
+fn html_objectives(h: &mut String, c: &Charter) {
+    let _ = write!(h, "<h2>Objectives</h2>");
+    if c.objectives.is_empty() {
+        h.push_str("<p class=\"empty\">None yet.</p>");
+        return;
+    }
+    h.push_str("<table><tr><th>Objective</th><th>Owner</th><th>Horizon</th><th>Status</th><th>Indicators</th></tr>");
+    for (_, o) in c.objectives_ordered() {
+        let indicators: String = o
+            .indicators
+            .as_str()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| format!("<li>{}</li>", esc(l)))
+            .collect();
+        let _ = write!(
+            h,
+            "<tr><td><strong>{}</strong><br>{}</td><td>{}</td><td>{}</td><td>{}</td><td><ul>{indicators}</ul></td></tr>",
+            esc(o.title.as_str()),
+            esc(o.description.as_str()),
+            esc(&o.owner),
+            o.horizon.label(),
+            o.status.label()
+        );
+    }
+    h.push_str("</table>");
+}
+
+/// The value map as a two-by-two table (who benefits × when).
+fn html_value_map(h: &mut String, c: &Charter) {
     h.push_str("<h2>Value map</h2><table><tr><th></th><th>Short term</th><th>Long term</th></tr>");
     for (row, short, long) in [
         (
@@ -341,7 +411,11 @@ pub fn to_html(c: &Charter) -> String {
             cell(long)
         );
     }
-    h.push_str("</table><h2>Value-creation stories</h2>");
+    h.push_str("</table>");
+}
+
+fn html_stories(h: &mut String, c: &Charter) {
+    h.push_str("<h2>Value-creation stories</h2>");
     if c.stories.is_empty() {
         h.push_str("<p class=\"empty\">None yet.</p>");
     }
@@ -364,6 +438,10 @@ pub fn to_html(c: &Charter) -> String {
         }
         h.push_str("</ul>");
     }
+}
+
+/// The bridges and the units no bridge reaches.
+fn html_bridges(h: &mut String, c: &Charter) {
     h.push_str("<h2>Bridges across silos</h2><ul>");
     for b in c.bridges.values() {
         let _ = write!(
@@ -387,6 +465,4 @@ pub fn to_html(c: &Charter) -> String {
             isolated.join(", ")
         );
     }
-    h.push_str("</body></html>\n");
-    h
 }

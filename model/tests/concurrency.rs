@@ -3,7 +3,7 @@
 //! removal wins over a concurrent edit or link.
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use automerge::{ActorId, Automerge, ReadDoc};
 use guild_model::{

@@ -3,7 +3,7 @@
 //! one repair round) every invariant holding.
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use automerge::{ActorId, Automerge};
 use guild_model::{

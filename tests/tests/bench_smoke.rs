@@ -3,7 +3,7 @@
 //! never asserted here; `docs/benchmarks.md` holds the measured ones.
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 

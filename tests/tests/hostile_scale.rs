@@ -15,7 +15,7 @@
 //! many of them share one endpoint (default 1: every one a fresh key).
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -504,6 +504,7 @@ fn a_flood_of_connections_from_unknown_endpoints_is_refused_while_b_keeps_syncin
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // One attack, start to finish, with the measurements printed along the way.
 fn an_admitted_peer_naming_ten_thousand_unknown_documents_makes_a_start_no_work() {
     let _serial = serial();
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -629,6 +630,7 @@ fn an_admitted_peer_naming_ten_thousand_unknown_documents_makes_a_start_no_work(
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // One attack, start to finish, with the measurements printed along the way.
 fn replayed_sessions_are_refused_from_others_and_change_nothing_from_the_same_device() {
     let _serial = serial();
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -782,6 +784,7 @@ fn replayed_sessions_are_refused_from_others_and_change_nothing_from_the_same_de
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // One attack, start to finish, with the measurements printed along the way.
 fn a_peer_claiming_another_identity_in_samods_handshake_is_cut_off() {
     let _serial = serial();
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

@@ -4,7 +4,7 @@
 //! `GUILD_SIM_SEED=S` replays one seed, as a failure's message says.
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,7 @@
 //! the real app — worker thread, library on disk, iroh node on loopback.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -127,27 +128,24 @@ pub(crate) fn open_charter(harness: &mut Harness<'_, GuildApp>) {
 
 /// The id of the open charter.
 pub(crate) fn open_id(harness: &Harness<'_, GuildApp>) -> String {
-    harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .expect("a charter is open")
-        .view
-        .id
-        .clone()
+    open_view(harness).id.clone()
+}
+
+/// The open charter's view, as the window last received it.
+fn open_view(harness: &Harness<'_, GuildApp>) -> Arc<guild_sync::CharterView> {
+    Arc::clone(
+        &harness
+            .state()
+            .view()
+            .open
+            .as_ref()
+            .expect("a charter is open")
+            .view,
+    )
 }
 
 pub(crate) fn charter(harness: &Harness<'_, GuildApp>) -> guild_model::Charter {
-    harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .expect("a charter is open")
-        .view
-        .charter
-        .clone()
+    open_view(harness).charter.clone()
 }
 
 #[test]

@@ -152,13 +152,56 @@ fn insert<T: autosurgeon::Reconcile>(
     Ok(())
 }
 
-#[allow(clippy::too_many_lines)] // One arm per op reads better than a dispatch table.
+/// Applies one op inside an open transaction. Each group of ops has its own
+/// function; this match lists every variant, so a new `Op` fails to compile
+/// until it is routed.
 pub(crate) fn apply_in(
     tx: &mut Transaction<'_>,
     op: &Op,
     now: i64,
     salt: &str,
 ) -> Result<(), EditError> {
+    match op {
+        Op::SetProse { .. }
+        | Op::SpliceProse { .. }
+        | Op::SetMembership(..)
+        | Op::SetReviewDate(..)
+        | Op::SetPurposeSetBy(..)
+        | Op::EndorsePurpose { .. }
+        | Op::MarkMilestone { .. } => apply_prose_and_meta(tx, op, now),
+        Op::AddContribution { .. }
+        | Op::EditContribution { .. }
+        | Op::Endorse { .. }
+        | Op::WithdrawEndorsement { .. } => apply_vision(tx, op, now, salt),
+        Op::AddObjective { .. } | Op::EditObjective { .. } => apply_objectives(tx, op, now, salt),
+        Op::AddNote { .. } | Op::EditNote { .. } | Op::SetNoteTag { .. } | Op::MoveNote { .. } => {
+            apply_inquiry(tx, op, now, salt)
+        }
+        Op::AddCard { .. } | Op::EditCard { .. } | Op::MoveCard { .. } => {
+            apply_value_map(tx, op, now, salt)
+        }
+        Op::AddStory { .. }
+        | Op::EditStory { .. }
+        | Op::SetStoryCycle { .. }
+        | Op::LinkStory { .. }
+        | Op::UnlinkStory { .. } => apply_stories(tx, op, now, salt),
+        Op::AddUnit { .. } | Op::EditUnit { .. } | Op::AddBridge { .. } | Op::EditBridge { .. } => {
+            apply_bridges(tx, op, now, salt)
+        }
+        Op::AddMember { .. }
+        | Op::EditMember { .. }
+        | Op::AddDevice { .. }
+        | Op::RemoveDevice { .. } => apply_members(tx, op, now, salt),
+        Op::OpenInvite { .. }
+        | Op::CloseInvite { .. }
+        | Op::AdmitDevice { .. }
+        | Op::RevokeDevice { .. } => apply_access(tx, op, now),
+        Op::MoveItem { .. } | Op::RemoveItem { .. } => apply_items(tx, op, salt),
+    }
+}
+
+/// Prose fields, the meta scalars, the purpose's sign-off and milestones.
+fn apply_prose_and_meta(tx: &mut Transaction<'_>, op: &Op, now: i64) -> Result<(), EditError> {
     match op {
         Op::SetProse { field, text } => {
             let (section, key) = field.path();
@@ -183,6 +226,29 @@ pub(crate) fn apply_in(
             put_str(tx, &purpose, "endorsed_by", by)?;
             tx.put(&purpose, "endorsed_at", now)?;
         }
+        Op::MarkMilestone { name, heads, by } => {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(EditError::Invalid("a milestone needs a name".into()));
+            }
+            let milestones = match tx.get(automerge::ROOT, "milestones")? {
+                Some((automerge::Value::Object(automerge::ObjType::Map), id)) => id,
+                _ => tx.put_object(automerge::ROOT, "milestones", automerge::ObjType::Map)?,
+            };
+            let milestone = tx.put_object(&milestones, name, automerge::ObjType::Map)?;
+            tx.put(&milestone, "heads", heads.join(" "))?;
+            tx.put(&milestone, "at", now)?;
+            tx.put(&milestone, "by", by.as_str())?;
+        }
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Vision contributions and their endorsements.
+fn apply_vision(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Result<(), EditError> {
+    match op {
         Op::AddContribution {
             id,
             text,
@@ -214,6 +280,20 @@ pub(crate) fn apply_in(
             let endorsements = sub_map(tx, &obj, "endorsements")?;
             tx.delete(&endorsements, by.as_str())?;
         }
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Objectives.
+fn apply_objectives(
+    tx: &mut Transaction<'_>,
+    op: &Op,
+    now: i64,
+    salt: &str,
+) -> Result<(), EditError> {
+    match op {
         Op::AddObjective {
             id,
             title,
@@ -239,6 +319,15 @@ pub(crate) fn apply_in(
                 ObjectiveEdit::Status(s) => put_str(tx, &obj, "status", s.as_str())?,
             }
         }
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Appreciative-inquiry notes.
+fn apply_inquiry(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Result<(), EditError> {
+    match op {
         Op::AddNote {
             id,
             phase,
@@ -286,6 +375,20 @@ pub(crate) fn apply_in(
             put_str(tx, &obj, "phase", phase.as_str())?;
             put_str(tx, &obj, "order", &order)?;
         }
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Value-map cards.
+fn apply_value_map(
+    tx: &mut Transaction<'_>,
+    op: &Op,
+    now: i64,
+    salt: &str,
+) -> Result<(), EditError> {
+    match op {
         Op::AddCard {
             id,
             cell,
@@ -322,6 +425,15 @@ pub(crate) fn apply_in(
             put_str(tx, &obj, "cell", cell.as_str())?;
             put_str(tx, &obj, "order", &order)?;
         }
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Value-creation stories and their links to cards.
+fn apply_stories(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Result<(), EditError> {
+    match op {
         Op::AddStory {
             id,
             title,
@@ -359,6 +471,15 @@ pub(crate) fn apply_in(
             let cards = sub_map(tx, &obj, "cards")?;
             tx.delete(&cards, card.as_str())?;
         }
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Units and the bridges between them.
+fn apply_bridges(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Result<(), EditError> {
+    match op {
         Op::AddUnit {
             id,
             name,
@@ -391,6 +512,15 @@ pub(crate) fn apply_in(
             insert(tx, Collection::Bridges, id, &value)?;
         }
         Op::EditBridge { id, note } => edit_text(tx, Collection::Bridges, id, "note", note)?,
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Members and the devices they edit from.
+fn apply_members(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Result<(), EditError> {
+    match op {
         Op::AddMember {
             id,
             name,
@@ -450,22 +580,15 @@ pub(crate) fn apply_in(
             let devices = sub_map(tx, &obj, "devices")?;
             tx.delete(&devices, actor.to_ascii_lowercase().as_str())?;
         }
-        Op::MoveItem {
-            collection,
-            id,
-            position,
-        } => {
-            if collection.group_field().is_some() {
-                return Err(EditError::Invalid(format!(
-                    "move a {} with its own move",
-                    collection.noun()
-                )));
-            }
-            let obj = item(tx, *collection, id)?;
-            let order = order_key(tx, *collection, None, Some(id), position, salt)?;
-            put_str(tx, &obj, "order", &order)?;
-        }
-        Op::RemoveItem { collection, id } => remove(tx, *collection, id)?,
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Sync access: invites and admitted or revoked devices.
+fn apply_access(tx: &mut Transaction<'_>, op: &Op, now: i64) -> Result<(), EditError> {
+    match op {
         Op::OpenInvite {
             secret_hash,
             access,
@@ -513,20 +636,33 @@ pub(crate) fn apply_in(
             let revoked = access_map(tx, "revoked")?;
             tx.put(&revoked, endpoint.as_str(), now)?;
         }
-        Op::MarkMilestone { name, heads, by } => {
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(EditError::Invalid("a milestone needs a name".into()));
+        // `apply_in` routes every other op to its own group.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Moves and removals that work on any keyed collection.
+fn apply_items(tx: &mut Transaction<'_>, op: &Op, salt: &str) -> Result<(), EditError> {
+    match op {
+        Op::MoveItem {
+            collection,
+            id,
+            position,
+        } => {
+            if collection.group_field().is_some() {
+                return Err(EditError::Invalid(format!(
+                    "move a {} with its own move",
+                    collection.noun()
+                )));
             }
-            let milestones = match tx.get(automerge::ROOT, "milestones")? {
-                Some((automerge::Value::Object(automerge::ObjType::Map), id)) => id,
-                _ => tx.put_object(automerge::ROOT, "milestones", automerge::ObjType::Map)?,
-            };
-            let milestone = tx.put_object(&milestones, name, automerge::ObjType::Map)?;
-            tx.put(&milestone, "heads", heads.join(" "))?;
-            tx.put(&milestone, "at", now)?;
-            tx.put(&milestone, "by", by.as_str())?;
+            let obj = item(tx, *collection, id)?;
+            let order = order_key(tx, *collection, None, Some(id), position, salt)?;
+            put_str(tx, &obj, "order", &order)?;
         }
+        Op::RemoveItem { collection, id } => remove(tx, *collection, id)?,
+        // `apply_in` routes every other op to its own group.
+        _ => {}
     }
     Ok(())
 }

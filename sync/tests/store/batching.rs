@@ -66,12 +66,7 @@ async fn flush_does_not_wait_out_the_window() {
 async fn a_change_put_again_once_durable_is_not_written_again() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = open(tmp.path());
-    let doc = doc_id(1).to_string();
-    let (_, changes) = changes(1);
-    let (k, bytes) = (
-        incremental_key(&doc, &changes[0]),
-        changes[0].raw_bytes().to_vec(),
-    );
+    let (k, bytes) = one_change();
     store
         .put_durable(k.clone(), bytes.clone())
         .await
@@ -94,12 +89,7 @@ async fn a_change_put_again_once_durable_is_not_written_again() {
 async fn a_change_put_twice_in_one_window_is_written_once() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = DurableStorage::open(tmp.path(), StoreOptions::default()).expect("open");
-    let doc = doc_id(1).to_string();
-    let (_, changes) = changes(1);
-    let (k, bytes) = (
-        incremental_key(&doc, &changes[0]),
-        changes[0].raw_bytes().to_vec(),
-    );
+    let (k, bytes) = one_change();
     let first = store.put(k.clone(), bytes.clone());
     store
         .put_durable(k.clone(), bytes.clone())
@@ -114,12 +104,7 @@ async fn a_change_put_twice_in_one_window_is_written_once() {
 async fn a_change_put_after_its_delete_is_written_again() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = open(tmp.path());
-    let doc = doc_id(1).to_string();
-    let (_, changes) = changes(1);
-    let (k, bytes) = (
-        incremental_key(&doc, &changes[0]),
-        changes[0].raw_bytes().to_vec(),
-    );
+    let (k, bytes) = one_change();
     store
         .put_durable(k.clone(), bytes.clone())
         .await
@@ -131,4 +116,14 @@ async fn a_change_put_after_its_delete_is_written_again() {
     let fresh = DurableStorage::open(tmp.path(), StoreOptions::default()).expect("reopen");
     drop(store);
     assert_eq!(fresh.load(k).await, Some(bytes));
+}
+
+/// One change of a document, under samod's key, and its bytes.
+fn one_change() -> (samod::storage::StorageKey, Vec<u8>) {
+    let doc = doc_id(1).to_string();
+    let (_, changes) = changes(1);
+    (
+        incremental_key(&doc, &changes[0]),
+        changes[0].raw_bytes().to_vec(),
+    )
 }

@@ -2,7 +2,7 @@
 //! real samod `Repo`.
 
 // Tests: a panic with its message is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod batching;
 mod common;
