@@ -945,3 +945,5 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
         "the copy's origin mark stays in the copy"
     );
 }
+
+mod laptop;
