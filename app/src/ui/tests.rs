@@ -947,3 +947,5 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
 }
 
 mod laptop;
+
+mod share;
