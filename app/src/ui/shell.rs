@@ -137,8 +137,9 @@ fn top_bar_actions(
             state.dialog = Dialog::Export;
         }
     }
-    let workshop = if vm.lan {
-        "Workshop on"
+    let hosting = vm.lan && !*state.flag(WORKSHOP_STOPPED);
+    let workshop = if hosting {
+        "Workshop on…"
     } else {
         "Host a workshop"
     };
@@ -150,9 +151,14 @@ fn top_bar_actions(
         if !vm.lan {
             send(UiCommand::HostWorkshop);
         }
+        state.flags.insert(WORKSHOP_STOPPED.into(), false);
         state.dialog = Dialog::Workshop;
     }
 }
+
+/// Set when the person stopped the workshop. The worker has no command to
+/// turn LAN discovery off yet, so stopping hides the workshop here.
+pub(crate) const WORKSHOP_STOPPED: &str = "workshop.stopped";
 
 pub(crate) fn navigation(ui: &mut egui::Ui, open: &OpenCharter, state: &mut UiState) {
     egui::Panel::left("navigation")

@@ -8,6 +8,7 @@ use guild_sync::net::ticket::InviteTicket;
 
 use super::super::commands::UiCommand;
 use super::super::qr;
+use super::super::shell::WORKSHOP_STOPPED;
 use super::super::state::UiState;
 use super::super::view_model::{OpenCharter, ViewModel};
 use super::super::worker::access_of;
@@ -21,17 +22,36 @@ pub(super) fn show(
     open: &mut bool,
     workshop: bool,
 ) {
+    let mut stop = false;
     let title = if workshop {
         "Host a workshop"
     } else {
         "Share this charter"
     };
-    window(title, open).show(ctx, |ui| match &vm.open {
-        Some(charter) => invite(ui, vm, charter, state, send, workshop),
-        None => ui.label(
-            "Workshop mode is on: people on this network can find this device. Open a charter to show its invite.",
-        ),
+    // The workshop's QR is big enough to scan across a room, so on a laptop
+    // the dialog would be taller than the screen: it scrolls instead.
+    let height = (ctx.content_rect().height() - 120.0).max(200.0);
+    window(title, open).show(ctx, |ui| {
+        egui::ScrollArea::vertical()
+            .max_height(height)
+            .show(ui, |ui| match &vm.open {
+                Some(charter) => invite(ui, vm, charter, state, send, workshop),
+                None => ui.label(
+                    "Workshop mode is on: people on this network can find this device. Open a charter to show its invite.",
+                ),
+            });
+        if workshop {
+            ui.separator();
+            stop = ui
+                .button("Stop the workshop")
+                .on_hover_text("Stop showing this device as hosting a workshop")
+                .clicked();
+        }
     });
+    if stop {
+        state.flags.insert(WORKSHOP_STOPPED.into(), true);
+        *open = false;
+    }
 }
 
 fn invite(

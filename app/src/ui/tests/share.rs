@@ -1,5 +1,5 @@
 //! The share and workshop dialogs: a ticket is only ever shown for the
-//! access chosen now and says what it grants.
+//! access chosen now and says what it grants; a workshop can be stopped.
 
 use egui_kittest::kittest::Queryable;
 use guild_model::AccessLevel;
@@ -69,4 +69,29 @@ fn copying_the_ticket_says_copied() {
         harness.query_by_label_contains("Copied").is_some(),
         "copying the ticket gave no sign"
     );
+}
+
+#[test]
+fn a_workshop_can_be_stopped_and_its_dialog_fits_a_laptop_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = super::harness(dir.path(), true);
+    harness.set_size(egui::vec2(1366.0, 768.0));
+    open_charter(&mut harness);
+    click(&mut harness, "Host a workshop");
+    wait_for(&mut harness, "LAN discovery", |vm| vm.lan);
+    click(&mut harness, "Make an invite");
+    wait_for(&mut harness, "the ticket", |vm| vm.ticket.is_some());
+    // The dialog grows to its new size over a few frames.
+    harness.run_steps(10);
+    // The stop button sits below the big QR code: on a 768-point screen it
+    // is only there if the dialog scrolls.
+    let stop = harness.get_by_label("Stop the workshop").rect();
+    assert!(
+        stop.max.y <= 768.0,
+        "the workshop dialog runs off the screen: Stop at {stop:?}"
+    );
+    click(&mut harness, "Stop the workshop");
+    assert!(harness.query_by_label("Invite QR code").is_none());
+    assert!(harness.query_by_label("Workshop on…").is_none());
+    shows(&harness, "Host a workshop");
 }
