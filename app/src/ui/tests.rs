@@ -307,10 +307,10 @@ fn two_units_and_a_bridge_are_added() {
             })
         });
     }
-    click(&mut harness, "from");
+    click(&mut harness, "From");
     harness.get_all_by_label("Sales").last().unwrap().click();
     harness.step();
-    click(&mut harness, "to");
+    click(&mut harness, "To");
     harness
         .get_all_by_label("Lisbon office")
         .last()
@@ -947,5 +947,5 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
 }
 
 mod laptop;
-
 mod share;
+mod words;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use egui::{Color32, Pos2, RichText, Stroke, Vec2};
 use guild_model::{Collection, Op, Position, UnitKind, new_id};
 
-use super::{SectionCtx, add_row, button, choose, inline_text};
+use super::{SectionCtx, add_row, button, choose, dropdown, inline_text};
 
 pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     let read_only = ctx.read_only();
@@ -27,7 +27,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             if let Some(kind) = choose(
                 ui,
                 kind_key,
-                "kind",
+                "Kind",
                 kind,
                 UnitKind::ALL,
                 UnitKind::label,
@@ -86,22 +86,20 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             .map(|(id, u)| (id.clone(), u.name.as_str().to_owned()))
             .collect();
         if !read_only && units.len() >= 2 {
-            for end in ["from", "to"] {
+            for (end, label) in [("from", "From"), ("to", "To")] {
                 let key = format!("bridge.new.{end}");
                 let current = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
                 let shown = units
                     .iter()
                     .find(|(id, _)| *id == current)
                     .map_or("choose…", |(_, n)| n.as_str());
-                egui::ComboBox::new(&key, end)
-                    .selected_text(shown)
-                    .show_ui(ui, |ui| {
-                        for (id, name) in &units {
-                            if ui.selectable_label(*id == current, name).clicked() {
-                                ctx.state.drafts.insert(key.clone(), id.clone());
-                            }
+                dropdown(ui, &key, label, shown, |ui| {
+                    for (id, name) in &units {
+                        if ui.selectable_label(*id == current, name).clicked() {
+                            ctx.state.drafts.insert(key.clone(), id.clone());
                         }
-                    });
+                    }
+                });
             }
             if let Some(note) = add_row(
                 ui,

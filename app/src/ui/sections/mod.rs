@@ -197,13 +197,31 @@ pub(crate) fn choose<T: Copy + PartialEq>(
 ) -> Option<T> {
     let mut chosen = current;
     ui.add_enabled_ui(enabled, |ui| {
-        egui::ComboBox::new(id, label)
-            .selected_text(name(current))
-            .show_ui(ui, |ui| {
-                for value in all {
-                    ui.selectable_value(&mut chosen, *value, name(*value));
-                }
-            });
+        dropdown(ui, id, label, name(current), |ui| {
+            for value in all {
+                ui.selectable_value(&mut chosen, *value, name(*value));
+            }
+        });
     });
     (chosen != current).then_some(chosen)
+}
+
+/// A combo box with its label before it, read first ("Kind: Team ▼"), not
+/// after it as egui puts it ("Team ▼ kind"); an empty label shows none.
+pub(crate) fn dropdown(
+    ui: &mut egui::Ui,
+    id: impl egui::AsIdSalt,
+    label: &str,
+    selected: &str,
+    menu: impl FnOnce(&mut egui::Ui),
+) {
+    ui.horizontal(|ui| {
+        let label = (!label.is_empty()).then(|| ui.label(label));
+        let combo = egui::ComboBox::new(id, "")
+            .selected_text(selected)
+            .show_ui(ui, menu);
+        if let Some(label) = label {
+            combo.response.labelled_by(label.id);
+        }
+    });
 }

@@ -64,7 +64,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                         if let Some(h) = choose(
                             ui,
                             &format!("horizon-{id}"),
-                            "horizon",
+                            "Horizon",
                             objective.horizon,
                             Horizon::ALL,
                             Horizon::label,
@@ -78,7 +78,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                         if let Some(s) = choose(
                             ui,
                             &format!("status-{id}"),
-                            "status",
+                            "Status",
                             objective.status,
                             Status::ALL,
                             Status::label,

@@ -32,7 +32,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             if let Some(role) = choose(
                 ui,
                 "contribution_role",
-                "as",
+                "Contributing as",
                 current,
                 Role::ALL,
                 Role::label,
