@@ -948,4 +948,5 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
 
 mod laptop;
 mod share;
+mod small;
 mod words;

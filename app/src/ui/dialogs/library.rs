@@ -18,7 +18,12 @@ pub(super) fn new(
         let label = ui.label("Community name");
         let title = state.draft("new.title");
         let input = ui.text_edit_singleline(title).labelled_by(label.id);
-        input.request_focus();
+        // Read before focusing again: Enter ends the input by taking the
+        // focus away, and asking for it back first would hide that.
+        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if !enter && ui.ctx().memory(|m| m.focused().is_none()) {
+            input.request_focus();
+        }
         let blank = state.flag("new.blank");
         ui.radio_value(
             blank,
@@ -28,7 +33,6 @@ pub(super) fn new(
         ui.radio_value(blank, true, "Blank");
         let blank = *blank;
         let title = state.drafts.get("new.title").cloned().unwrap_or_default();
-        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if (ui
             .add_enabled(!title.trim().is_empty(), egui::Button::new("Create"))
             .clicked()
