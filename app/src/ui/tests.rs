@@ -946,6 +946,7 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
     );
 }
 
+mod feedback;
 mod laptop;
 mod share;
 mod small;

@@ -7,6 +7,9 @@ use super::super::state::UiState;
 use super::super::view_model::ViewModel;
 use super::window;
 
+/// Why Create is disabled.
+const UNNAMED: &str = "Type the community's name to create it";
+
 pub(super) fn new(
     ctx: &egui::Context,
     state: &mut UiState,
@@ -33,12 +36,20 @@ pub(super) fn new(
         ui.radio_value(blank, true, "Blank");
         let blank = *blank;
         let title = state.drafts.get("new.title").cloned().unwrap_or_default();
-        if (ui
-            .add_enabled(!title.trim().is_empty(), egui::Button::new("Create"))
-            .clicked()
-            || enter)
-            && !title.trim().is_empty()
-        {
+        let named = !title.trim().is_empty();
+        let clicked = ui
+            .horizontal(|ui| {
+                let create = ui
+                    .add_enabled(named, egui::Button::new("Create"))
+                    .on_disabled_hover_text(UNNAMED);
+                // A greyed-out button alone does not say what it waits for.
+                if !named {
+                    ui.label(egui::RichText::new(UNNAMED).weak());
+                }
+                create.clicked()
+            })
+            .inner;
+        if (clicked || enter) && named {
             create = Some((title.trim().to_owned(), blank));
         }
     });

@@ -3,6 +3,8 @@
 
 mod identity;
 mod join;
+#[cfg(test)]
+pub(crate) use join::DAMAGED;
 mod library;
 mod share;
 

@@ -8,6 +8,9 @@ use guild_model::{Collection, Op, Position, UnitKind, new_id};
 
 use super::{SectionCtx, add_row, button, choose, dropdown, inline_text};
 
+const REFUSED: Color32 = Color32::from_rgb(200, 60, 50);
+const SAME_UNIT: &str = "A bridge joins two different units: choose another unit for “To”.";
+
 pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     let read_only = ctx.read_only();
     let charter = &ctx.open.view.charter;
@@ -101,6 +104,11 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                     }
                 });
             }
+            let from = ctx.state.drafts.get("bridge.new.from").cloned();
+            let to = ctx.state.drafts.get("bridge.new.to").cloned();
+            // The model ignores a bridge from a unit to itself; saying so
+            // beats an Add that does nothing.
+            let same = from.is_some() && from == to;
             if let Some(note) = add_row(
                 ui,
                 ctx.state,
@@ -108,24 +116,24 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                 "What flows across",
                 "Add bridge",
             ) {
-                let from = ctx
-                    .state
-                    .drafts
-                    .get("bridge.new.from")
-                    .cloned()
-                    .unwrap_or_default();
-                let to = ctx
-                    .state
-                    .drafts
-                    .get("bridge.new.to")
-                    .cloned()
-                    .unwrap_or_default();
-                ctx.edit(vec![Op::AddBridge {
-                    id: new_id(),
-                    from,
-                    to,
-                    note,
-                }]);
+                match (from.clone(), to.clone()) {
+                    (Some(from), Some(to)) if from != to => ctx.edit(vec![Op::AddBridge {
+                        id: new_id(),
+                        from,
+                        to,
+                        note,
+                    }]),
+                    _ => {
+                        // Keep what they typed for when the units are right.
+                        ctx.state.drafts.insert("bridge.new".into(), note);
+                        ctx.state.flags.insert("bridge.unchosen".into(), true);
+                    }
+                }
+            }
+            if same {
+                ui.colored_label(REFUSED, SAME_UNIT);
+            } else if *ctx.state.flag("bridge.unchosen") && (from.is_none() || to.is_none()) {
+                ui.colored_label(REFUSED, "Choose the two units the bridge joins.");
             }
         }
         for (id, bridge) in &charter.bridges {
