@@ -4,9 +4,10 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use guild_model::Cell;
+use guild_model::{Cell, Op, ProseField};
 
-use super::{GuildApp, charter, click, go_to, harness, open_charter};
+use super::super::commands::UiCommand;
+use super::{GuildApp, charter, click, go_to, harness, open_charter, wait_for};
 
 /// Asserts the node labelled `label` lies within a window `width` wide.
 fn within(harness: &Harness<'_, GuildApp>, label: &str, width: f32) {
@@ -53,6 +54,30 @@ fn at_half_a_laptop_screen_the_top_bar_buttons_leave_the_sync_state_visible() {
     let mut harness = harness(dir.path(), true);
     harness.set_size(egui::vec2(683.0, 740.0));
     open_charter(&mut harness);
+    // A real community's name is longer than the test's "Data CoP".
+    let title = "Data Community of Practice, Lisbon";
+    let doc = harness
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .id
+        .clone();
+    harness.state().command(UiCommand::Edit {
+        doc,
+        ops: vec![Op::SetProse {
+            field: ProseField::Title,
+            text: title.into(),
+        }],
+        base: None,
+    });
+    wait_for(&mut harness, "the long title", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.meta.title.as_str() == title)
+    });
     harness.run_steps(3);
     let sync = ["only on this device", "offline"]
         .into_iter()
