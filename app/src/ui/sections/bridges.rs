@@ -18,70 +18,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     ui.add_space(8.0);
     ui.columns(2, |columns| {
         let ui = &mut columns[0];
-        ui.label(RichText::new("Units").strong().size(16.0));
-        if !read_only {
-            let kind_key = "unit.new.kind";
-            let kind = ctx
-                .state
-                .drafts
-                .get(kind_key)
-                .and_then(|k| k.parse().ok())
-                .unwrap_or(UnitKind::Team);
-            if let Some(kind) = choose(
-                ui,
-                kind_key,
-                "Kind",
-                kind,
-                UnitKind::ALL,
-                UnitKind::label,
-                true,
-            ) {
-                ctx.state
-                    .drafts
-                    .insert(kind_key.into(), kind.as_str().into());
-            }
-            if let Some(name) = add_row(ui, ctx.state, "unit.new", "New unit", "Add unit") {
-                ctx.edit(vec![Op::AddUnit {
-                    id: new_id(),
-                    name,
-                    kind,
-                    position: Position::End,
-                }]);
-            }
-        }
-        let isolated = charter.isolated_units();
-        for (id, unit) in charter.units_ordered() {
-            ui.horizontal(|ui| {
-                let name = unit.name.as_str();
-                if let Some(text) = inline_text(
-                    ui,
-                    ctx.state,
-                    &format!("unit.{id}"),
-                    name,
-                    &format!("unit {name}"),
-                    read_only,
-                ) {
-                    ctx.edit(vec![Op::EditUnit {
-                        id: id.clone(),
-                        name: text,
-                    }]);
-                }
-                ui.label(RichText::new(unit.kind.label()).small().weak());
-                if isolated.contains(&id) {
-                    ui.label(
-                        RichText::new("isolated")
-                            .small()
-                            .color(Color32::from_rgb(200, 70, 50)),
-                    );
-                }
-                if !read_only && button(ui, "🗑", &format!("Remove unit {name}")).clicked() {
-                    ctx.edit(vec![Op::RemoveItem {
-                        collection: Collection::Units,
-                        id: id.clone(),
-                    }]);
-                }
-            });
-        }
+        units_column(ui, ctx);
         let ui = &mut columns[1];
         ui.label(RichText::new("Bridges").strong().size(16.0));
         let units: Vec<(String, String)> = charter
@@ -89,52 +26,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             .map(|(id, u)| (id.clone(), u.name.as_str().to_owned()))
             .collect();
         if !read_only && units.len() >= 2 {
-            for (end, label) in [("from", "From"), ("to", "To")] {
-                let key = format!("bridge.new.{end}");
-                let current = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
-                let shown = units
-                    .iter()
-                    .find(|(id, _)| *id == current)
-                    .map_or("choose…", |(_, n)| n.as_str());
-                dropdown(ui, &key, label, shown, |ui| {
-                    for (id, name) in &units {
-                        if ui.selectable_label(*id == current, name).clicked() {
-                            ctx.state.drafts.insert(key.clone(), id.clone());
-                        }
-                    }
-                });
-            }
-            let from = ctx.state.drafts.get("bridge.new.from").cloned();
-            let to = ctx.state.drafts.get("bridge.new.to").cloned();
-            // The model ignores a bridge from a unit to itself; saying so
-            // beats an Add that does nothing.
-            let same = from.is_some() && from == to;
-            if let Some(note) = add_row(
-                ui,
-                ctx.state,
-                "bridge.new",
-                "What flows across",
-                "Add bridge",
-            ) {
-                match (from.clone(), to.clone()) {
-                    (Some(from), Some(to)) if from != to => ctx.edit(vec![Op::AddBridge {
-                        id: new_id(),
-                        from,
-                        to,
-                        note,
-                    }]),
-                    _ => {
-                        // Keep what they typed for when the units are right.
-                        ctx.state.drafts.insert("bridge.new".into(), note);
-                        ctx.state.flags.insert("bridge.unchosen".into(), true);
-                    }
-                }
-            }
-            if same {
-                ui.colored_label(REFUSED, SAME_UNIT);
-            } else if *ctx.state.flag("bridge.unchosen") && (from.is_none() || to.is_none()) {
-                ui.colored_label(REFUSED, "Choose the two units the bridge joins.");
-            }
+            new_bridge(ui, ctx, &units);
         }
         for (id, bridge) in &charter.bridges {
             ui.horizontal_wrapped(|ui| {
@@ -169,6 +61,127 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
 }
 
 /// Units on a circle, bridges as lines; isolated units in red.
+/// The units column: add a unit, and each unit with its kind and whether
+/// it is isolated.
+fn units_column(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    let read_only = ctx.read_only();
+    let charter = &ctx.open.view.charter;
+    ui.label(RichText::new("Units").strong().size(16.0));
+    if !read_only {
+        let kind_key = "unit.new.kind";
+        let kind = ctx
+            .state
+            .drafts
+            .get(kind_key)
+            .and_then(|k| k.parse().ok())
+            .unwrap_or(UnitKind::Team);
+        if let Some(kind) = choose(
+            ui,
+            kind_key,
+            "Kind",
+            kind,
+            UnitKind::ALL,
+            UnitKind::label,
+            true,
+        ) {
+            ctx.state
+                .drafts
+                .insert(kind_key.into(), kind.as_str().into());
+        }
+        if let Some(name) = add_row(ui, ctx.state, "unit.new", "New unit", "Add unit") {
+            ctx.edit(vec![Op::AddUnit {
+                id: new_id(),
+                name,
+                kind,
+                position: Position::End,
+            }]);
+        }
+    }
+    let isolated = charter.isolated_units();
+    for (id, unit) in charter.units_ordered() {
+        ui.horizontal(|ui| {
+            let name = unit.name.as_str();
+            if let Some(text) = inline_text(
+                ui,
+                ctx.state,
+                &format!("unit.{id}"),
+                name,
+                &format!("unit {name}"),
+                read_only,
+            ) {
+                ctx.edit(vec![Op::EditUnit {
+                    id: id.clone(),
+                    name: text,
+                }]);
+            }
+            ui.label(RichText::new(unit.kind.label()).small().weak());
+            if isolated.contains(&id) {
+                ui.label(
+                    RichText::new("isolated")
+                        .small()
+                        .color(Color32::from_rgb(200, 70, 50)),
+                );
+            }
+            if !read_only && button(ui, "🗑", &format!("Remove unit {name}")).clicked() {
+                ctx.edit(vec![Op::RemoveItem {
+                    collection: Collection::Units,
+                    id: id.clone(),
+                }]);
+            }
+        });
+    }
+}
+
+/// The form for a new bridge: its two ends and what flows across.
+fn new_bridge(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, units: &[(String, String)]) {
+    for (end, label) in [("from", "From"), ("to", "To")] {
+        let key = format!("bridge.new.{end}");
+        let current = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
+        let shown = units
+            .iter()
+            .find(|(id, _)| *id == current)
+            .map_or("choose…", |(_, n)| n.as_str());
+        dropdown(ui, &key, label, shown, |ui| {
+            for (id, name) in units {
+                if ui.selectable_label(*id == current, name).clicked() {
+                    ctx.state.drafts.insert(key.clone(), id.clone());
+                }
+            }
+        });
+    }
+    let from = ctx.state.drafts.get("bridge.new.from").cloned();
+    let to = ctx.state.drafts.get("bridge.new.to").cloned();
+    // The model ignores a bridge from a unit to itself; saying so
+    // beats an Add that does nothing.
+    let same = from.is_some() && from == to;
+    if let Some(note) = add_row(
+        ui,
+        ctx.state,
+        "bridge.new",
+        "What flows across",
+        "Add bridge",
+    ) {
+        match (from.clone(), to.clone()) {
+            (Some(from), Some(to)) if from != to => ctx.edit(vec![Op::AddBridge {
+                id: new_id(),
+                from,
+                to,
+                note,
+            }]),
+            _ => {
+                // Keep what they typed for when the units are right.
+                ctx.state.drafts.insert("bridge.new".into(), note);
+                ctx.state.flags.insert("bridge.unchosen".into(), true);
+            }
+        }
+    }
+    if same {
+        ui.colored_label(REFUSED, SAME_UNIT);
+    } else if *ctx.state.flag("bridge.unchosen") && (from.is_none() || to.is_none()) {
+        ui.colored_label(REFUSED, "Choose the two units the bridge joins.");
+    }
+}
+
 fn draw_map(ui: &mut egui::Ui, ctx: &SectionCtx<'_>) {
     let charter = &ctx.open.view.charter;
     let units: Vec<_> = charter.units_ordered().collect();
