@@ -106,7 +106,9 @@ impl eframe::App for GuildApp {
                 }
                 shell::navigation(ui, open, &mut self.state);
                 egui::CentralPanel::default().show(ui, |ui| {
-                    egui::ScrollArea::vertical()
+                    // Both ways: on a small screen a wide section (the
+                    // value map) stays reachable instead of cut off.
+                    egui::ScrollArea::both()
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
                             let me = vm.identity.as_ref().map_or("someone", |i| i.name.as_str());

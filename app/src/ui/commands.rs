@@ -43,6 +43,8 @@ pub(crate) enum UiCommand {
     RemoveLocal { doc: String },
     /// Turn LAN discovery (mDNS) on: host a workshop.
     HostWorkshop,
+    /// Turn LAN discovery off: the workshop is over.
+    StopWorkshop,
     /// Set this person's name and colour.
     SetIdentity { name: String, color: [u8; 3] },
     /// Tell peers which section this person is looking at.

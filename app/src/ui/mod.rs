@@ -32,16 +32,9 @@ pub(crate) fn run(config: WindowConfig) -> anyhow::Result<()> {
             "no display to open the window on (DISPLAY/WAYLAND_DISPLAY unset); see `guild --help`, or run `guild serve` for a headless peer"
         );
     }
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Guild")
-            .with_inner_size([1180.0, 780.0])
-            .with_min_inner_size([720.0, 480.0]),
-        ..eframe::NativeOptions::default()
-    };
     eframe::run_native(
         "Guild",
-        options,
+        native_options(),
         Box::new(move |cc| Ok(Box::new(GuildApp::new(cc, config)))),
     )
     .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
@@ -56,5 +49,17 @@ fn display_available() -> bool {
             .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
     } else {
         true
+    }
+}
+
+/// The window's size limits. The minimum is half a 1366×768 laptop screen
+/// (two windows side by side); every section stays usable down to it.
+fn native_options() -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Guild")
+            .with_inner_size([1180.0, 780.0])
+            .with_min_inner_size([640.0, 384.0]),
+        ..eframe::NativeOptions::default()
     }
 }

@@ -133,6 +133,21 @@ impl ProseEditors {
             editor.dirty = true;
             editor.last_typed = Instant::now();
         }
+        // A charter without a title cannot be told apart in the library:
+        // an emptied title is not sent, and leaving the field brings the
+        // old one back.
+        if field == ProseField::Title && editor.buffer.trim().is_empty() {
+            if response.lost_focus() {
+                editor.buffer.clone_from(&editor.synced);
+                editor.dirty = false;
+            } else {
+                ui.colored_label(
+                    egui::Color32::from_rgb(200, 60, 50),
+                    "A charter needs a title: the old one stays until you type a new one.",
+                );
+                return;
+            }
+        }
         if editor.dirty {
             let paused = editor.last_typed.elapsed() >= PAUSE;
             if paused || response.lost_focus() {

@@ -57,6 +57,10 @@ pub(crate) fn sync_summary(status: Option<&SyncStatus>) -> (String, Color32) {
     }
 }
 
+/// Below this width the top bar's buttons get a row of their own: on one
+/// row they would be laid over the title and the sync state.
+const TOP_BAR_ONE_ROW: f32 = 1000.0;
+
 pub(crate) fn top_bar(
     ui: &mut egui::Ui,
     vm: &ViewModel,
@@ -65,69 +69,89 @@ pub(crate) fn top_bar(
 ) {
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.add_space(4.0);
-        ui.horizontal(|ui| {
-            ui.heading(RichText::new("Guild").strong());
-            ui.separator();
-            if let Some(open) = &vm.open {
-                if ui
-                    .button("◀ Library")
-                    .on_hover_text("Back to all charters")
-                    .clicked()
-                {
-                    send(UiCommand::Close);
-                }
-                ui.label(RichText::new(open.view.charter.meta.title.as_str()).heading());
-                if open.view.read_only {
-                    ui.label(RichText::new("read-only").italics().color(Color32::GRAY))
-                        .on_hover_text(
-                            "This device may read this charter; its edits would not be accepted.",
-                        );
-                }
-                let (text, tint) = sync_summary(open.status.as_ref());
-                dot(ui, tint);
-                ui.label(RichText::new(text).color(tint));
-            }
+        if ui.available_width() < TOP_BAR_ONE_ROW {
+            ui.horizontal_wrapped(|ui| where_we_are(ui, vm, send));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if let Some(identity) = &vm.identity {
-                    ui.label(RichText::new(&identity.name).color(color(identity.color)));
-                    dot(ui, color(identity.color));
-                }
-                if let Some(open) = &vm.open {
-                    for person in open.presence.iter().rev() {
-                        let where_ = Section::from_key(&person.section).map_or("", Section::label);
-                        ui.label(RichText::new(&person.name).color(color(person.color)))
-                            .on_hover_text(format!(
-                                "{} ({:.8}…) is in {where_}",
-                                person.name, person.endpoint
-                            ));
-                        dot(ui, color(person.color));
-                    }
-                    if !open.view.read_only && ui.button("Share…").clicked() {
-                        state.dialog = Dialog::Share;
-                    }
-                    if ui.button("Export…").clicked() {
-                        state.dialog = Dialog::Export;
-                    }
-                }
-                let workshop = if vm.lan {
-                    "Workshop on"
-                } else {
-                    "Host a workshop"
-                };
-                if ui
-                    .button(workshop)
-                    .on_hover_text("Find and be found by people on this local network")
-                    .clicked()
-                {
-                    if !vm.lan {
-                        send(UiCommand::HostWorkshop);
-                    }
-                    state.dialog = Dialog::Workshop;
-                }
+                top_bar_actions(ui, vm, state, send);
             });
-        });
+        } else {
+            ui.horizontal(|ui| {
+                where_we_are(ui, vm, send);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    top_bar_actions(ui, vm, state, send);
+                });
+            });
+        }
         ui.add_space(4.0);
     });
+}
+
+/// The top bar's left: the open charter, whether it is read-only, its sync.
+fn where_we_are(ui: &mut egui::Ui, vm: &ViewModel, send: &dyn Fn(UiCommand)) {
+    ui.heading(RichText::new("Guild").strong());
+    ui.separator();
+    let Some(open) = &vm.open else { return };
+    if ui
+        .button("◀ Library")
+        .on_hover_text("Back to all charters")
+        .clicked()
+    {
+        send(UiCommand::Close);
+    }
+    ui.label(RichText::new(open.view.charter.meta.title.as_str()).heading());
+    if open.view.read_only {
+        ui.label(RichText::new("read-only").italics().color(Color32::GRAY))
+            .on_hover_text("This device may read this charter; its edits would not be accepted.");
+    }
+    let (text, tint) = sync_summary(open.status.as_ref());
+    dot(ui, tint);
+    ui.label(RichText::new(text).color(tint));
+}
+
+/// The top bar's right, laid out right to left: who is here, share,
+/// export, the workshop.
+fn top_bar_actions(
+    ui: &mut egui::Ui,
+    vm: &ViewModel,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+) {
+    if let Some(identity) = &vm.identity {
+        ui.label(RichText::new(&identity.name).color(color(identity.color)));
+        dot(ui, color(identity.color));
+    }
+    if let Some(open) = &vm.open {
+        for person in open.presence.iter().rev() {
+            let where_ = Section::from_key(&person.section).map_or("", Section::label);
+            ui.label(RichText::new(&person.name).color(color(person.color)))
+                .on_hover_text(format!(
+                    "{} ({:.8}…) is in {where_}",
+                    person.name, person.endpoint
+                ));
+            dot(ui, color(person.color));
+        }
+        if !open.view.read_only && ui.button("Share…").clicked() {
+            state.dialog = Dialog::Share;
+        }
+        if ui.button("Export…").clicked() {
+            state.dialog = Dialog::Export;
+        }
+    }
+    let workshop = if vm.lan {
+        "Workshop on…"
+    } else {
+        "Host a workshop"
+    };
+    if ui
+        .button(workshop)
+        .on_hover_text("Find and be found by people on this local network")
+        .clicked()
+    {
+        if !vm.lan {
+            send(UiCommand::HostWorkshop);
+        }
+        state.dialog = Dialog::Workshop;
+    }
 }
 
 pub(crate) fn navigation(ui: &mut egui::Ui, open: &OpenCharter, state: &mut UiState) {

@@ -324,10 +324,10 @@ fn two_units_and_a_bridge_are_added() {
             })
         });
     }
-    click(&mut harness, "from");
+    click(&mut harness, "From");
     harness.get_all_by_label("Sales").last().unwrap().click();
     harness.step();
-    click(&mut harness, "to");
+    click(&mut harness, "To");
     harness
         .get_all_by_label("Lisbon office")
         .last()
@@ -922,3 +922,9 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
         "the copy's origin mark stays in the copy"
     );
 }
+
+mod feedback;
+mod laptop;
+mod share;
+mod small;
+mod words;

@@ -272,6 +272,22 @@ impl Node {
         Ok(())
     }
 
+    /// Turns LAN discovery off ("stop the workshop"): the node stops
+    /// announcing itself and finding peers on the local network; live
+    /// connections stay. mDNS is the only address lookup a node runs (it
+    /// has no DNS or relay discovery), so every lookup service goes.
+    pub fn disable_lan(&self) -> Result<(), NetError> {
+        if !self.lan.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        // Dropping the mDNS service aborts its task, which stops announcing.
+        self.endpoint()
+            .address_lookup()
+            .map_err(|e| NetError::Bind(format!("cannot stop LAN discovery: {e}")))?
+            .clear();
+        Ok(())
+    }
+
     /// Whether LAN discovery is on.
     pub fn lan(&self) -> bool {
         self.lan.load(std::sync::atomic::Ordering::SeqCst)

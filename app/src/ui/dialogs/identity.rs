@@ -18,13 +18,19 @@ pub(super) fn show(ctx: &egui::Context, state: &mut UiState, send: &dyn Fn(UiCom
     egui::Window::new("Welcome to Guild")
         .collapsible(false)
         .resizable(false)
+        .order(egui::Order::Foreground)
         .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
         .show(ctx, |ui| {
             ui.label("How should your colleagues see you when you edit together?");
             ui.add_space(6.0);
             let label = ui.label("Your name");
             let name = state.draft("identity.name");
-            ui.text_edit_singleline(name).labelled_by(label.id);
+            let input = ui.text_edit_singleline(name).labelled_by(label.id);
+            // The first thing to do here is type a name: be ready for it,
+            // unless the person has moved on to another control.
+            if ui.ctx().memory(|m| m.focused().is_none()) {
+                input.request_focus();
+            }
             let pick = state
                 .drafts
                 .get("identity.color")

@@ -1,9 +1,15 @@
 //! Join with a ticket: paste it, watch progress until the charter arrives.
 
+use guild_sync::net::ticket::InviteTicket;
+
 use super::super::commands::UiCommand;
 use super::super::state::UiState;
 use super::super::view_model::{JoinState, ViewModel};
 use super::window;
+
+/// What a ticket that does not parse is, in words a participant can act on
+/// (the parser's own, "invalid symbol at 5", are not).
+pub(crate) const DAMAGED: &str = "This ticket is incomplete or damaged — copy it again";
 
 pub(super) fn show(
     ctx: &egui::Context,
@@ -24,6 +30,13 @@ pub(super) fn show(
         )
         .labelled_by(label.id);
         let ticket = ticket.trim().to_owned();
+        // An error speaks of the text it was about: once the person edits
+        // the ticket, it no longer applies.
+        let tried = state.drafts.get("join.tried").cloned();
+        let current = tried.as_deref() == Some(ticket.as_str());
+        let error = |ui: &mut egui::Ui, text: &str| {
+            ui.colored_label(egui::Color32::from_rgb(200, 60, 50), text);
+        };
         match &vm.join {
             JoinState::Joining => {
                 ui.horizontal(|ui| {
@@ -31,23 +44,24 @@ pub(super) fn show(
                     ui.label("Connecting to the inviter and fetching the charter…");
                 });
             }
-            JoinState::Failed(why) => {
-                ui.colored_label(
-                    egui::Color32::from_rgb(200, 60, 50),
-                    format!("Could not join: {why}"),
-                );
-            }
+            _ if current && *state.flag("join.damaged") => error(ui, DAMAGED),
+            JoinState::Failed(why) if current => error(ui, &format!("Could not join: {why}")),
             JoinState::Joined(_) => {
                 ui.label("Joined. The charter is open.");
             }
-            JoinState::Idle => {}
+            JoinState::Failed(_) | JoinState::Idle => {}
         }
         let busy = vm.join == JoinState::Joining;
         if ui
             .add_enabled(!busy && !ticket.is_empty(), egui::Button::new("Join"))
             .clicked()
         {
-            send(UiCommand::Join { ticket });
+            let damaged = ticket.parse::<InviteTicket>().is_err();
+            state.flags.insert("join.damaged".into(), damaged);
+            state.drafts.insert("join.tried".into(), ticket.clone());
+            if !damaged {
+                send(UiCommand::Join { ticket });
+            }
         }
     });
     if matches!(vm.join, JoinState::Joined(_)) && vm.open.is_some() {

@@ -7,6 +7,9 @@ use super::super::state::UiState;
 use super::super::view_model::ViewModel;
 use super::window;
 
+/// Why Create is disabled.
+const UNNAMED: &str = "Type the community's name to create it";
+
 pub(super) fn new(
     ctx: &egui::Context,
     state: &mut UiState,
@@ -18,7 +21,12 @@ pub(super) fn new(
         let label = ui.label("Community name");
         let title = state.draft("new.title");
         let input = ui.text_edit_singleline(title).labelled_by(label.id);
-        input.request_focus();
+        // Read before focusing again: Enter ends the input by taking the
+        // focus away, and asking for it back first would hide that.
+        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if !enter && ui.ctx().memory(|m| m.focused().is_none()) {
+            input.request_focus();
+        }
         let blank = state.flag("new.blank");
         ui.radio_value(
             blank,
@@ -28,13 +36,20 @@ pub(super) fn new(
         ui.radio_value(blank, true, "Blank");
         let blank = *blank;
         let title = state.drafts.get("new.title").cloned().unwrap_or_default();
-        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui
-            .add_enabled(!title.trim().is_empty(), egui::Button::new("Create"))
-            .clicked()
-            || enter)
-            && !title.trim().is_empty()
-        {
+        let named = !title.trim().is_empty();
+        let clicked = ui
+            .horizontal(|ui| {
+                let create = ui
+                    .add_enabled(named, egui::Button::new("Create"))
+                    .on_disabled_hover_text(UNNAMED);
+                // A greyed-out button alone does not say what it waits for.
+                if !named {
+                    ui.label(egui::RichText::new(UNNAMED).weak());
+                }
+                create.clicked()
+            })
+            .inner;
+        if (clicked || enter) && named {
             create = Some((title.trim().to_owned(), blank));
         }
     });

@@ -3,11 +3,13 @@
 //! scan across a room, with LAN discovery on.
 
 use egui::RichText;
+use guild_model::AccessLevel;
+use guild_sync::net::ticket::InviteTicket;
 
 use super::super::commands::UiCommand;
 use super::super::qr;
 use super::super::state::UiState;
-use super::super::view_model::ViewModel;
+use super::super::view_model::{OpenCharter, ViewModel};
 use super::window;
 use crate::present::access_of;
 
@@ -19,65 +21,139 @@ pub(super) fn show(
     open: &mut bool,
     workshop: bool,
 ) {
-    let Some(charter) = &vm.open else {
-        window("Host a workshop", open).show(ctx, |ui| {
-            ui.label("Workshop mode is on: people on this network can find this device. Open a charter to show its invite.");
-        });
-        return;
-    };
+    let mut stop = false;
     let title = if workshop {
         "Host a workshop"
     } else {
         "Share this charter"
     };
+    // The workshop's QR is big enough to scan across a room, so on a laptop
+    // the dialog would be taller than the screen: it scrolls instead.
+    let height = (ctx.content_rect().height() - 120.0).max(200.0);
     window(title, open).show(ctx, |ui| {
+        egui::ScrollArea::vertical()
+            .max_height(height)
+            .show(ui, |ui| match &vm.open {
+                Some(charter) => invite(ui, vm, charter, state, send, workshop),
+                None => ui.label(
+                    "Workshop mode is on: people on this network can find this device. Open a charter to show its invite.",
+                ),
+            });
         if workshop {
-            ui.label(
-                RichText::new(format!(
-                    "“{}” on this local network",
-                    charter.view.charter.meta.title.as_str()
-                ))
-                .size(18.0),
-            );
-            ui.label(if vm.lan {
-                "LAN discovery is on: participants' Guild finds this device by itself."
-            } else {
-                "Turning on LAN discovery…"
-            });
-        }
-        let read_only = *state.flag("share.read_only");
-        ui.horizontal(|ui| {
-            let flag = state.flag("share.read_only");
-            ui.radio_value(flag, false, "Can edit");
-            ui.radio_value(flag, true, "Read only");
-        });
-        if super::super::sections::button(ui, "Make an invite", "Make an invite").clicked() {
-            send(UiCommand::Share {
-                doc: charter.view.id.clone(),
-                access: access_of(read_only),
-            });
-        }
-        if let Some(ticket) = &vm.ticket {
-            ui.add_space(6.0);
-            let label = ui.label("Invite ticket");
-            let mut shown = ticket.clone();
-            ui.add(
-                egui::TextEdit::multiline(&mut shown)
-                    .desired_rows(3)
-                    .desired_width(460.0)
-                    .font(egui::TextStyle::Monospace),
-            )
-            .labelled_by(label.id);
-            if ui.button("📋 Copy ticket").clicked() {
-                ui.ctx().copy_text(ticket.clone());
-            }
-            ui.add_space(6.0);
-            let size = if workshop { 420.0 } else { 220.0 };
-            qr::show(ui, ticket, size);
-            ui.label(
-                RichText::new("They choose “Join with a ticket…” and paste it (or scan it).")
-                    .weak(),
-            );
+            ui.separator();
+            stop = ui
+                .button("Stop the workshop")
+                .on_hover_text("Stop announcing this device on the local network; people who joined stay")
+                .clicked();
         }
     });
+    if stop {
+        send(UiCommand::StopWorkshop);
+        *open = false;
+    }
+}
+
+fn invite(
+    ui: &mut egui::Ui,
+    vm: &ViewModel,
+    charter: &OpenCharter,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+    workshop: bool,
+) -> egui::Response {
+    if workshop {
+        ui.label(
+            RichText::new(format!(
+                "“{}” on this local network",
+                charter.view.charter.meta.title.as_str()
+            ))
+            .size(18.0),
+        );
+        ui.label(if vm.lan {
+            "LAN discovery is on: participants' Guild finds this device by itself."
+        } else {
+            "Turning on LAN discovery…"
+        });
+    }
+    ui.horizontal(|ui| {
+        let flag = state.flag("share.read_only");
+        ui.radio_value(flag, false, "Can edit");
+        ui.radio_value(flag, true, "Read only");
+    });
+    let access = access_of(*state.flag("share.read_only"));
+    let make = super::super::sections::button(ui, "Make an invite", "Make an invite");
+    if make.clicked() {
+        send(UiCommand::Share {
+            doc: charter.view.id.clone(),
+            access,
+        });
+    }
+    // The ticket arrives asynchronously and stays in the view model after
+    // the choice changes: a facilitator projecting a read-write ticket
+    // after choosing "Read only" would hand the room edit rights, so only a
+    // ticket for this charter and the access chosen now is ever shown.
+    if let Some(ticket) = vm
+        .ticket
+        .as_deref()
+        .filter(|t| grants(t, &charter.view.id, access))
+    {
+        show_ticket(ui, ticket, access, workshop);
+    }
+    make
+}
+
+/// Whether `ticket` invites to `doc` with exactly `access`.
+fn grants(ticket: &str, doc: &str, access: AccessLevel) -> bool {
+    ticket
+        .parse::<InviteTicket>()
+        .is_ok_and(|t| t.doc == doc && t.access == access)
+}
+
+fn show_ticket(ui: &mut egui::Ui, ticket: &str, access: AccessLevel, workshop: bool) {
+    ui.add_space(6.0);
+    ui.label(
+        RichText::new(match access {
+            AccessLevel::ReadWrite => "This invite lets people edit",
+            AccessLevel::ReadOnly => "This invite lets people read only",
+        })
+        .strong(),
+    );
+    let label = ui.label("Invite ticket");
+    let mut shown = ticket.to_owned();
+    ui.add(
+        egui::TextEdit::multiline(&mut shown)
+            .desired_rows(3)
+            .desired_width(460.0)
+            .font(egui::TextStyle::Monospace),
+    )
+    .labelled_by(label.id);
+    ui.horizontal(|ui| {
+        let now = ui.input(|i| i.time);
+        if ui.button("📋 Copy ticket").clicked() {
+            ui.ctx().copy_text(ticket.to_owned());
+            ui.data_mut(|d| d.insert_temp(copied_id(), (ticket.to_owned(), now)));
+        }
+        // Copying gives no sign of its own: say so for a few seconds.
+        let copied = ui.data(|d| d.get_temp::<(String, f64)>(copied_id()));
+        if let Some((what, at)) = copied {
+            let left = COPIED_FOR - (now - at);
+            if what == ticket && left > 0.0 {
+                ui.label(RichText::new("✔ Copied").color(egui::Color32::from_rgb(46, 139, 87)));
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(left));
+            }
+        }
+    });
+    ui.add_space(6.0);
+    let size = if workshop { 420.0 } else { 220.0 };
+    qr::show(ui, ticket, size)
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Invite QR code"));
+    ui.label(RichText::new("They choose “Join with a ticket…” and paste it (or scan it).").weak());
+}
+
+/// How long "Copied" stays, in seconds.
+const COPIED_FOR: f64 = 3.0;
+
+fn copied_id() -> egui::Id {
+    egui::Id::unique("share.copied")
 }

@@ -6,20 +6,65 @@ use std::collections::HashMap;
 use egui::{Color32, Pos2, RichText, Stroke, Vec2};
 use guild_model::{Collection, Op, Position, UnitKind, new_id};
 
-use super::{SectionCtx, add_row, button, choose, inline_text};
+use super::{SectionCtx, add_row, button, choose, dropdown, inline_text};
+
+const REFUSED: Color32 = Color32::from_rgb(200, 60, 50);
+const SAME_UNIT: &str = "A bridge joins two different units: choose another unit for “To”.";
 
 pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     let read_only = ctx.read_only();
+    let charter = &ctx.open.view.charter;
     draw_map(ui, ctx);
     ui.add_space(8.0);
     ui.columns(2, |columns| {
-        units(&mut columns[0], ctx, read_only);
-        bridges(&mut columns[1], ctx, read_only);
+        let ui = &mut columns[0];
+        units_column(ui, ctx);
+        let ui = &mut columns[1];
+        ui.label(RichText::new("Bridges").strong().size(16.0));
+        let units: Vec<(String, String)> = charter
+            .units_ordered()
+            .map(|(id, u)| (id.clone(), u.name.as_str().to_owned()))
+            .collect();
+        if !read_only && units.len() >= 2 {
+            new_bridge(ui, ctx, &units);
+        }
+        for (id, bridge) in &charter.bridges {
+            ui.horizontal_wrapped(|ui| {
+                let (from, to) = (
+                    charter.unit_name(&bridge.from),
+                    charter.unit_name(&bridge.to),
+                );
+                ui.label(format!("{from} ↔ {to}:"));
+                if let Some(note) = inline_text(
+                    ui,
+                    ctx.state,
+                    &format!("bridge.{id}"),
+                    bridge.note.as_str(),
+                    &format!("bridge {from} to {to}"),
+                    read_only,
+                ) {
+                    ctx.edit(vec![Op::EditBridge {
+                        id: id.clone(),
+                        note,
+                    }]);
+                }
+                if !read_only && button(ui, "🗑", &format!("Remove bridge {from} to {to}")).clicked()
+                {
+                    ctx.edit(vec![Op::RemoveItem {
+                        collection: Collection::Bridges,
+                        id: id.clone(),
+                    }]);
+                }
+            });
+        }
     });
 }
 
-/// The units, each renamed inline; isolated ones marked.
-fn units(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, read_only: bool) {
+/// Units on a circle, bridges as lines; isolated units in red.
+/// The units column: add a unit, and each unit with its kind and whether
+/// it is isolated.
+fn units_column(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    let read_only = ctx.read_only();
     let charter = &ctx.open.view.charter;
     ui.label(RichText::new("Units").strong().size(16.0));
     if !read_only {
@@ -33,7 +78,7 @@ fn units(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, read_only: bool) {
         if let Some(kind) = choose(
             ui,
             kind_key,
-            "kind",
+            "Kind",
             kind,
             UnitKind::ALL,
             UnitKind::label,
@@ -87,91 +132,56 @@ fn units(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, read_only: bool) {
     }
 }
 
-/// The bridges between units, and a row to add one.
-fn bridges(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, read_only: bool) {
-    let charter = &ctx.open.view.charter;
-    ui.label(RichText::new("Bridges").strong().size(16.0));
-    let units: Vec<(String, String)> = charter
-        .units_ordered()
-        .map(|(id, u)| (id.clone(), u.name.as_str().to_owned()))
-        .collect();
-    if !read_only && units.len() >= 2 {
-        for end in ["from", "to"] {
-            let key = format!("bridge.new.{end}");
-            let current = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
-            let shown = units
-                .iter()
-                .find(|(id, _)| *id == current)
-                .map_or("choose…", |(_, n)| n.as_str());
-            egui::ComboBox::new(&key, end)
-                .selected_text(shown)
-                .show_ui(ui, |ui| {
-                    for (id, name) in &units {
-                        if ui.selectable_label(*id == current, name).clicked() {
-                            ctx.state.drafts.insert(key.clone(), id.clone());
-                        }
-                    }
-                });
-        }
-        if let Some(note) = add_row(
-            ui,
-            ctx.state,
-            "bridge.new",
-            "What flows across",
-            "Add bridge",
-        ) {
-            let from = ctx
-                .state
-                .drafts
-                .get("bridge.new.from")
-                .cloned()
-                .unwrap_or_default();
-            let to = ctx
-                .state
-                .drafts
-                .get("bridge.new.to")
-                .cloned()
-                .unwrap_or_default();
-            ctx.edit(vec![Op::AddBridge {
+/// The form for a new bridge: its two ends and what flows across.
+fn new_bridge(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, units: &[(String, String)]) {
+    for (end, label) in [("from", "From"), ("to", "To")] {
+        let key = format!("bridge.new.{end}");
+        let current = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
+        let shown = units
+            .iter()
+            .find(|(id, _)| *id == current)
+            .map_or("choose…", |(_, n)| n.as_str());
+        dropdown(ui, &key, label, shown, |ui| {
+            for (id, name) in units {
+                if ui.selectable_label(*id == current, name).clicked() {
+                    ctx.state.drafts.insert(key.clone(), id.clone());
+                }
+            }
+        });
+    }
+    let from = ctx.state.drafts.get("bridge.new.from").cloned();
+    let to = ctx.state.drafts.get("bridge.new.to").cloned();
+    // The model ignores a bridge from a unit to itself; saying so
+    // beats an Add that does nothing.
+    let same = from.is_some() && from == to;
+    if let Some(note) = add_row(
+        ui,
+        ctx.state,
+        "bridge.new",
+        "What flows across",
+        "Add bridge",
+    ) {
+        match (from.clone(), to.clone()) {
+            (Some(from), Some(to)) if from != to => ctx.edit(vec![Op::AddBridge {
                 id: new_id(),
                 from,
                 to,
                 note,
-            }]);
+            }]),
+            _ => {
+                // Keep what they typed for when the units are right.
+                ctx.state.drafts.insert("bridge.new".into(), note);
+                ctx.state.flags.insert("bridge.unchosen".into(), true);
+            }
         }
     }
-    for (id, bridge) in &charter.bridges {
-        ui.horizontal_wrapped(|ui| {
-            let (from, to) = (
-                charter.unit_name(&bridge.from),
-                charter.unit_name(&bridge.to),
-            );
-            ui.label(format!("{from} ↔ {to}:"));
-            if let Some(note) = inline_text(
-                ui,
-                ctx.state,
-                &format!("bridge.{id}"),
-                bridge.note.as_str(),
-                &format!("bridge {from} to {to}"),
-                read_only,
-            ) {
-                ctx.edit(vec![Op::EditBridge {
-                    id: id.clone(),
-                    note,
-                }]);
-            }
-            if !read_only && button(ui, "🗑", &format!("Remove bridge {from} to {to}")).clicked()
-            {
-                ctx.edit(vec![Op::RemoveItem {
-                    collection: Collection::Bridges,
-                    id: id.clone(),
-                }]);
-            }
-        });
+    if same {
+        ui.colored_label(REFUSED, SAME_UNIT);
+    } else if *ctx.state.flag("bridge.unchosen") && (from.is_none() || to.is_none()) {
+        ui.colored_label(REFUSED, "Choose the two units the bridge joins.");
     }
 }
 
-/// Units on a circle, bridges as lines; isolated units in red.
 fn draw_map(ui: &mut egui::Ui, ctx: &SectionCtx<'_>) {
     let charter = &ctx.open.view.charter;
     let units: Vec<_> = charter.units_ordered().collect();

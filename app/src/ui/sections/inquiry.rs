@@ -127,7 +127,7 @@ fn add_note(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, phase: Phase) {
         .get(&tag_key)
         .and_then(|t| t.parse().ok())
         .unwrap_or(Tag::Need);
-    if let Some(tag) = choose(ui, &tag_key, "tag", tag, Tag::ALL, Tag::label, true) {
+    if let Some(tag) = choose(ui, &tag_key, "Tag", tag, Tag::ALL, Tag::label, true) {
         ctx.state
             .drafts
             .insert(tag_key.clone(), tag.as_str().into());

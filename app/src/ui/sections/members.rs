@@ -17,7 +17,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             .get(role_key)
             .and_then(|r| r.parse().ok())
             .unwrap_or(Role::Member);
-        if let Some(role) = choose(ui, role_key, "role", role, Role::ALL, Role::label, true) {
+        if let Some(role) = choose(ui, role_key, "Role", role, Role::ALL, Role::label, true) {
             ctx.state
                 .drafts
                 .insert(role_key.into(), role.as_str().into());

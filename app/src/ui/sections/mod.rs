@@ -120,14 +120,20 @@ pub(crate) fn add_row(
             added = Some(std::mem::take(draft).trim().to_owned());
         }
     };
-    // In a narrow column (the inquiry's phases) stack label, input and button.
-    if ui.available_width() < 360.0 {
+    // In a narrow column (the inquiry's phases, a value-map cell on a
+    // laptop) stack label, input and button: side by side they would run
+    // past the column's edge and cut off the Add button.
+    if ui.available_width() < ADD_ROW_WIDTH {
         ui.vertical(|ui| row(ui, ui.available_width()));
     } else {
         ui.horizontal(|ui| row(ui, 320.0));
     }
     added
 }
+
+/// The width an add row needs to sit on one line: a long label, a 320-point
+/// input and the Add button.
+const ADD_ROW_WIDTH: f32 = 600.0;
 
 /// An item's text that can be edited in place: shows the text with an
 /// edit button; while editing, Enter or "Save" returns the new text.
@@ -161,7 +167,10 @@ pub(crate) fn inline_text(
     let mut saved = None;
     ui.horizontal(|ui| {
         let draft = state.draft(key);
-        let input = ui.add(egui::TextEdit::singleline(draft).desired_width(360.0));
+        // Leave room for Save and Cancel: a wider input pushes a narrow
+        // column (a value-map cell) past the window's edge.
+        let width = (ui.available_width() - 130.0).clamp(120.0, 360.0);
+        let input = ui.add(egui::TextEdit::singleline(draft).desired_width(width));
         input.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, what.to_owned()));
         input.request_focus();
         let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -188,13 +197,31 @@ pub(crate) fn choose<T: Copy + PartialEq>(
 ) -> Option<T> {
     let mut chosen = current;
     ui.add_enabled_ui(enabled, |ui| {
-        egui::ComboBox::new(id, label)
-            .selected_text(name(current))
-            .show_ui(ui, |ui| {
-                for value in all {
-                    ui.selectable_value(&mut chosen, *value, name(*value));
-                }
-            });
+        dropdown(ui, id, label, name(current), |ui| {
+            for value in all {
+                ui.selectable_value(&mut chosen, *value, name(*value));
+            }
+        });
     });
     (chosen != current).then_some(chosen)
+}
+
+/// A combo box with its label before it, read first ("Kind: Team ▼"), not
+/// after it as egui puts it ("Team ▼ kind"); an empty label shows none.
+pub(crate) fn dropdown(
+    ui: &mut egui::Ui,
+    id: impl egui::AsIdSalt,
+    label: &str,
+    selected: &str,
+    menu: impl FnOnce(&mut egui::Ui),
+) {
+    ui.horizontal(|ui| {
+        let label = (!label.is_empty()).then(|| ui.label(label));
+        let combo = egui::ComboBox::new(id, "")
+            .selected_text(selected)
+            .show_ui(ui, menu);
+        if let Some(label) = label {
+            combo.response.labelled_by(label.id);
+        }
+    });
 }

@@ -95,7 +95,7 @@ fn objective_fields(
         if let Some(h) = choose(
             ui,
             &format!("horizon-{id}"),
-            "horizon",
+            "Horizon",
             objective.horizon,
             Horizon::ALL,
             Horizon::label,
@@ -109,7 +109,7 @@ fn objective_fields(
         if let Some(s) = choose(
             ui,
             &format!("status-{id}"),
-            "status",
+            "Status",
             objective.status,
             Status::ALL,
             Status::label,

@@ -1,7 +1,7 @@
 //! The purpose: the sponsor's "why", who set it and the last endorsement.
 
 use egui::RichText;
-use guild_model::{Op, ProseField};
+use guild_model::{Op, ProseField, Role};
 
 use super::{SectionCtx, button};
 
@@ -30,13 +30,43 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         };
     });
     if !ctx.read_only() {
+        // Endorsing is the sponsor's act: where the members name a sponsor,
+        // only they are offered it; where none is named, anyone may endorse
+        // but the button does not claim they are the sponsor.
+        let sponsors: Vec<&str> = open
+            .view
+            .charter
+            .members_ordered()
+            .filter(|(_, m)| m.role == Role::Sponsor)
+            .map(|(_, m)| m.name.as_str())
+            .collect();
+        let me = ctx.me.clone();
+        let endorse = if sponsors.is_empty() {
+            Some("Endorse the purpose")
+        } else if sponsors.contains(&me.as_str()) {
+            Some("Endorse as sponsor")
+        } else {
+            None
+        };
         ui.horizontal(|ui| {
-            let me = ctx.me.clone();
             if button(ui, "I set this purpose", "I set this purpose").clicked() {
                 ctx.edit(vec![Op::SetPurposeSetBy(me.clone())]);
             }
-            if button(ui, "Endorse as sponsor", "Endorse the purpose").clicked() {
-                ctx.edit(vec![Op::EndorsePurpose { by: me }]);
+            match endorse {
+                Some(face) => {
+                    if button(ui, face, face).clicked() {
+                        ctx.edit(vec![Op::EndorsePurpose { by: me }]);
+                    }
+                }
+                None => {
+                    ui.label(
+                        RichText::new(format!(
+                            "The sponsor ({}) endorses the purpose.",
+                            sponsors.join(", ")
+                        ))
+                        .weak(),
+                    );
+                }
             }
         });
     }

@@ -54,7 +54,7 @@ fn add_contribution(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         if let Some(role) = choose(
             ui,
             "contribution_role",
-            "as",
+            "Contributing as",
             current,
             Role::ALL,
             Role::label,

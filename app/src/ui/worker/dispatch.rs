@@ -38,6 +38,10 @@ impl Worker {
                 Ok(()) => self.vm.lan = true,
                 Err(e) => self.toast(e.to_string(), true),
             },
+            UiCommand::StopWorkshop => match self.node.disable_lan() {
+                Ok(()) => self.vm.lan = false,
+                Err(e) => self.toast(e.to_string(), true),
+            },
             UiCommand::SetIdentity { name, color } => {
                 self.set_identity(Identity { name, color }).await;
             }
