@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use super::commands::UiCommand;
-use super::state::{Section, UiState};
+use super::section::Section;
+use super::state::UiState;
 use super::view_model::{Phase, ViewModel};
 use super::worker::{WindowConfig, WorkerHandle};
 use super::{dialogs, library_view, sections, shell};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use automerge::ChangeHash;
 use guild_model::{AccessLevel, Op};
 
-use super::state::Section;
+use super::section::Section;
 pub(crate) use crate::present::ExportFormat;
 
 /// A request from the UI to the worker.

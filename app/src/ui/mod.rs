@@ -13,6 +13,7 @@ pub mod frame_bench;
 mod library_view;
 mod prose;
 mod qr;
+mod section;
 mod sections;
 mod shell;
 mod state;

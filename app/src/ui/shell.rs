@@ -6,7 +6,8 @@ use egui::{Color32, RichText};
 use guild_sync::net::node::SyncStatus;
 
 use super::commands::UiCommand;
-use super::state::{Dialog, Section, UiState};
+use super::section::Section;
+use super::state::{Dialog, UiState};
 use super::view_model::{OpenCharter, ViewModel};
 
 pub(crate) fn color(rgb: [u8; 3]) -> Color32 {

@@ -14,10 +14,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::{Stream, StreamExt as _};
 use guild_model::{Access, AccessLevel};
-use samod::{PeerId, ShareConfig};
+use samod::PeerId;
 use tokio::sync::watch;
 
-use super::policy::share_config;
 
 /// What this node knows about one charter's access.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,13 +227,14 @@ impl AccessIndex {
         rx
     }
 
-    /// The live sharing decision for `peer` on `doc`: the first once the
-    /// document's access list is known, then one per change of it.
+    /// The live access level of `peer` on `doc` (`None`: no access): the
+    /// first once the document's access list is known, then one per change
+    /// of it. The share policy turns each into samod's decision.
     pub fn decisions(
         &self,
         doc: &str,
         peer: &str,
-    ) -> impl Stream<Item = ShareConfig> + Send + 'static + use<> {
+    ) -> impl Stream<Item = Option<AccessLevel>> + Send + 'static + use<> {
         let rx = self.subscribe(doc);
         let peer = peer.to_owned();
         futures::stream::unfold((rx, true), |(mut rx, first)| async move {
@@ -249,7 +249,7 @@ impl AccessIndex {
                 rx.changed().await.ok()?;
             }
         })
-        .map(move |state| share_config(state.level_of(&peer)))
+        .map(move |state| state.level_of(&peer))
     }
 }
 

@@ -2,13 +2,13 @@
 //! may sync which document comes from the charter's own access list, via
 //! the [`AccessIndex`]. The library installs it when it builds the repo.
 
-use futures::Stream;
+use futures::{Stream, StreamExt as _};
 use guild_model::AccessLevel;
 use samod::{DocumentId, PeerId, ShareConfig};
 
 use super::index::AccessIndex;
 
-pub(super) fn share_config(level: Option<AccessLevel>) -> ShareConfig {
+fn share_config(level: Option<AccessLevel>) -> ShareConfig {
     match level {
         Some(AccessLevel::ReadWrite) => ShareConfig::read_write(),
         Some(AccessLevel::ReadOnly) => ShareConfig::read_only(),
@@ -38,6 +38,8 @@ impl samod::SharePolicy for GuildSharePolicy {
     ) -> impl Stream<Item = ShareConfig> + Send + 'static {
         // An unbound peer id stands for nobody and gets nothing.
         let endpoint = self.index.endpoint_of(peer_id.as_str()).unwrap_or_default();
-        self.index.decisions(&doc_id.to_string(), &endpoint)
+        self.index
+            .decisions(&doc_id.to_string(), &endpoint)
+            .map(share_config)
     }
 }

@@ -17,7 +17,8 @@ use egui::{Response, RichText, Role, WidgetInfo};
 use guild_model::Op;
 
 use super::commands::UiCommand;
-use super::state::{Section, UiState};
+use super::section::Section;
+use super::state::UiState;
 use super::view_model::{HistoryView, LibraryEntry, OpenCharter, Proposals};
 
 /// What every section gets to draw with.

@@ -26,7 +26,7 @@ use guild_sync::{DataDir, Library, LibraryOptions};
 use tokio::sync::{mpsc, oneshot};
 
 use super::commands::{ExportFormat, UiCommand};
-use super::state::Section;
+use super::section::Section;
 use super::view_model::{
     Identity, LibraryEntry, OpenCharter, Phase, Presence, Shared, Toast, ViewModel,
 };
