@@ -32,6 +32,10 @@ pub(crate) struct UiState {
     pub(crate) drafts: HashMap<String, String>,
     /// Which item is being edited inline, by a key naming it.
     pub(crate) editing: Option<String>,
+    /// The inline edit has just started and its input should take focus.
+    pub(crate) editing_focus: bool,
+    /// The section drawn this frame is being left (saves open edits).
+    pub(crate) leaving: bool,
     /// The last section sent to peers as presence.
     pub(crate) presence_sent: Option<Section>,
     /// A flag for toggles (read-only invites, blank charters …), by key.

@@ -923,6 +923,7 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
     );
 }
 
+mod edits;
 mod feedback;
 mod laptop;
 mod share;

@@ -69,6 +69,9 @@ pub(crate) fn show(
         send,
         me: me.to_owned(),
     };
+    // The navigation was drawn first: a section the person is leaving is
+    // drawn once more, and its open pencil edit is saved then.
+    ctx.state.leaving = ctx.state.section != Some(section);
     ui.add_space(6.0);
     ui.heading(section.label());
     ui.add_space(6.0);
@@ -112,13 +115,24 @@ pub(crate) fn add_row(
     let mut row = |ui: &mut egui::Ui, width: f32| {
         let label = ui.label(input_label);
         let draft = state.draft(key);
+        // A fixed id: an automatic one changes when the item just added
+        // appears above the row, and the focus kept below would be lost.
         let input = ui
-            .add(egui::TextEdit::singleline(draft).desired_width(width))
+            .add(
+                egui::TextEdit::singleline(draft)
+                    .id(egui::Id::unique(("add_row", key)))
+                    .desired_width(width),
+            )
             .labelled_by(label.id);
         let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let clicked = button(ui, "Add", button_label).clicked();
         if (enter || clicked) && !draft.trim().is_empty() {
             added = Some(std::mem::take(draft).trim().to_owned());
+        }
+        // Enter ends a single-line input; keep the focus so the next item
+        // can be typed straight away instead of going nowhere.
+        if enter {
+            input.request_focus();
         }
     };
     // In a narrow column (the inquiry's phases, a value-map cell on a
@@ -137,7 +151,10 @@ pub(crate) fn add_row(
 const ADD_ROW_WIDTH: f32 = 600.0;
 
 /// An item's text that can be edited in place: shows the text with an
-/// edit button; while editing, Enter or "Save" returns the new text.
+/// edit button; while editing, the new text is returned on Enter, "Save",
+/// the input losing focus or the person leaving the section (a pencil edit
+/// is never dropped without a word); Escape or "Cancel" drop it. An
+/// unchanged text returns nothing, so nothing is sent.
 pub(crate) fn inline_text(
     ui: &mut egui::Ui,
     state: &mut UiState,
@@ -161,29 +178,52 @@ pub(crate) fn inline_text(
             {
                 state.drafts.insert(key.to_owned(), current.to_owned());
                 state.editing = Some(key.to_owned());
+                state.editing_focus = true;
             }
         });
         return None;
     }
-    let mut saved = None;
-    ui.horizontal(|ui| {
-        let draft = state.draft(key);
-        // Leave room for Save and Cancel: a wider input pushes a narrow
-        // column (a value-map cell) past the window's edge.
-        let width = (ui.available_width() - 130.0).clamp(120.0, 360.0);
-        let input = ui.add(egui::TextEdit::singleline(draft).desired_width(width));
-        input.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, what.to_owned()));
-        input.request_focus();
-        let enter = input.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if enter || button(ui, "Save", &format!("Save {what}")).clicked() {
-            saved = Some(std::mem::take(draft));
-            state.editing = None;
-        }
-        if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-            state.editing = None;
-        }
-    });
+    let saved = ui
+        .horizontal(|ui| inline_editor(ui, state, key, what))
+        .inner;
     saved.filter(|text| text != current)
+}
+
+/// The input, Save and Cancel of an item being edited in place; returns the
+/// draft when it is to be saved.
+fn inline_editor(ui: &mut egui::Ui, state: &mut UiState, key: &str, what: &str) -> Option<String> {
+    let draft = state.drafts.entry(key.to_owned()).or_default();
+    // Leave room for Save and Cancel: a wider input pushes a narrow
+    // column (a value-map cell) past the window's edge.
+    let width = (ui.available_width() - 130.0).clamp(120.0, 360.0);
+    let input = ui.add(
+        egui::TextEdit::singleline(draft)
+            .id(egui::Id::unique(("inline_text", key)))
+            .desired_width(width),
+    );
+    input.widget_info(|| WidgetInfo::labeled(Role::TextInput, true, what.to_owned()));
+    // Focus once, when editing starts: taking it back every frame kept
+    // Enter and clicks elsewhere from ever ending the edit.
+    if std::mem::take(&mut state.editing_focus) {
+        input.request_focus();
+    }
+    let lost = input.lost_focus();
+    let enter = lost && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let escape = ui.input(|i| i.key_pressed(egui::Key::Escape));
+    let save = button(ui, "Save", &format!("Save {what}")).clicked();
+    let cancel = ui.button("Cancel");
+    // A press on Cancel takes the focus before Cancel is clicked: that
+    // lost focus is not a save.
+    let to_cancel = cancel.contains_pointer() || cancel.is_pointer_button_down_on();
+    if cancel.clicked() || escape {
+        state.editing = None;
+        return None;
+    }
+    if enter || save || state.leaving || (lost && !to_cancel) {
+        state.editing = None;
+        return Some(std::mem::take(draft));
+    }
+    None
 }
 
 /// A combo box over a vocabulary; returns the new value when changed.

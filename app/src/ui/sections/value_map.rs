@@ -17,6 +17,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         "Short- and long-term value to the organisation and to members. Drag cards between cells.",
     );
     ui.add_space(6.0);
+    removed_while_editing(ui, ctx);
     let cell_width = ((ui.available_width() - 200.0) / 2.0).max(240.0);
     egui::Grid::new("value_map")
         .num_columns(3)
@@ -79,19 +80,7 @@ fn show_cell(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, cell: Cell, width: f32
                 ui.vertical(|ui| {
                     // Leave room for the drag handle and the actions button.
                     ui.set_max_width(width - 70.0);
-                    if let Some(new) = inline_text(
-                        ui,
-                        ctx.state,
-                        &format!("card.{id}"),
-                        text,
-                        &format!("card {text}"),
-                        read_only,
-                    ) {
-                        ctx.edit(vec![Op::EditCard {
-                            id: id.clone(),
-                            text: new,
-                        }]);
-                    }
+                    card_text(ui, ctx, cell, id, text, read_only);
                     if *backing > 0 {
                         let stories = if *backing == 1 {
                             "1 story".to_owned()
@@ -145,6 +134,93 @@ fn show_cell(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, cell: Cell, width: f32
             position: Position::End,
         };
         ctx.edit(vec![op]);
+    }
+}
+
+/// A card's text, editable in place.
+fn card_text(
+    ui: &mut egui::Ui,
+    ctx: &mut SectionCtx<'_>,
+    cell: Cell,
+    id: &str,
+    text: &str,
+    read_only: bool,
+) {
+    let key = format!("card.{id}");
+    // Remember the cell of the card being edited: if a peer removes it,
+    // its text can be kept there as a new card.
+    if ctx.state.editing.as_deref() == Some(key.as_str()) {
+        ctx.state
+            .drafts
+            .insert(EDITED_CELL.to_owned(), cell.as_str().to_owned());
+    }
+    if let Some(new) = inline_text(
+        ui,
+        ctx.state,
+        &key,
+        text,
+        &format!("card {text}"),
+        read_only,
+    ) {
+        ctx.edit(vec![Op::EditCard {
+            id: id.to_owned(),
+            text: new,
+        }]);
+    }
+}
+
+/// Where the cell of the card being edited is kept (in the drafts).
+const EDITED_CELL: &str = "card.editing.cell";
+
+/// A card being edited that a peer removed: its draft is kept, and the
+/// person says whether to keep it as a new card, instead of it vanishing
+/// with the card without a word.
+fn removed_while_editing(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    let Some(id) = ctx
+        .state
+        .editing
+        .as_deref()
+        .and_then(|key| key.strip_prefix("card."))
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    if ctx.open.view.charter.cards.contains_key(&id) {
+        return;
+    }
+    let key = format!("card.{id}");
+    let text = ctx.state.drafts.get(&key).cloned().unwrap_or_default();
+    let cell = ctx
+        .state
+        .drafts
+        .get(EDITED_CELL)
+        .and_then(|c| Cell::ALL.iter().copied().find(|cell| cell.as_str() == c))
+        .unwrap_or(Cell::OrganisationShortTerm);
+    let mut done = false;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(RichText::new("This card was removed by someone else").strong());
+        ui.label(format!("Your text: {text}"));
+        ui.horizontal(|ui| {
+            let keep = "Keep my text as a new card";
+            if ui
+                .add_enabled(!text.trim().is_empty(), egui::Button::new(keep))
+                .clicked()
+            {
+                ctx.edit(vec![Op::AddCard {
+                    id: new_id(),
+                    cell,
+                    text: text.trim().to_owned(),
+                    position: Position::End,
+                }]);
+                done = true;
+            }
+            ui.label("·");
+            done |= ui.button("Discard").clicked();
+        });
+    });
+    if done {
+        ctx.state.editing = None;
+        ctx.state.drafts.remove(&key);
     }
 }
 
