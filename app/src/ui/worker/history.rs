@@ -70,7 +70,20 @@ impl Worker {
             Err(e) => Err(e.to_string()),
         };
         match restored {
-            Ok(_) => self.toast(format!("Restored version {}", &hash[..8]), false),
+            // On the undo stack like any edit of this window's: restoring
+            // undoes everyone's work since, so one Ctrl+Z must bring it back.
+            Ok(Some(change)) => {
+                self.redo.remove(doc);
+                self.undo.entry(doc.to_owned()).or_default().push(change);
+                self.toast(
+                    format!("Restored version {} — Ctrl+Z undoes it", &hash[..8]),
+                    false,
+                );
+            }
+            Ok(None) => self.toast(
+                format!("Version {} is what the charter already says", &hash[..8]),
+                false,
+            ),
             Err(e) => self.toast(format!("could not restore: {e}"), true),
         }
         self.refresh_open().await;
