@@ -2,7 +2,7 @@
 //! timeline speaks of what people did, not of Guild's internals.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{Queryable, by};
 use guild_model::{Op, ProseField};
 
 use super::super::commands::UiCommand;
@@ -79,4 +79,40 @@ fn restore_asks_first_and_ctrl_z_brings_the_live_work_back() {
             .as_ref()
             .is_some_and(|o| o.view.charter.purpose.text.as_str() == "Everyone's live work.")
     });
+}
+
+#[test]
+fn the_timeline_reads_undo_of_undo_as_redo_and_hides_internal_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    set_purpose(&mut harness, "A draft.");
+    // Undo, redo, undo: three nested "Undo: " prefixes in the document.
+    for (keys, after) in [
+        (egui::Modifiers::COMMAND, ""),
+        (
+            egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+            "A draft.",
+        ),
+        (egui::Modifiers::COMMAND, ""),
+    ] {
+        harness.key_press_modifiers(keys, egui::Key::Z);
+        wait_for(&mut harness, after, |vm| {
+            vm.open
+                .as_ref()
+                .is_some_and(|o| o.view.charter.purpose.text.as_str() == after)
+        });
+    }
+    go_to(&mut harness, "History");
+    wait_for(&mut harness, "the timeline", |vm| {
+        vm.history.as_ref().is_some_and(|h| h.rows.len() >= 5)
+    });
+    shows(&harness, "Redo: Edit purpose");
+    assert_eq!(harness.query_all_by_label("Undo: Edit purpose").count(), 2);
+    for hidden in ["Undo: Undo:", "schema_version", "forked_from", "milestones"] {
+        let found = harness.query_all(by().label_contains(hidden)).next();
+        assert!(found.is_none(), "the timeline shows {hidden:?}");
+    }
+    // The first entry still names the sections people know.
+    assert!(harness.query_all(by().label_contains("purpose")).count() > 0);
 }

@@ -10,7 +10,7 @@ use guild_model::Charter;
 
 use super::super::view_model::{HistoryRow, HistoryView, Proposals, VersionView};
 use super::Worker;
-use crate::present::{blame_summary, removal_notice};
+use crate::present::{blame_summary, change_message, removal_notice, shown_sections};
 
 /// How many changes the history section lists (newest first): each costs a
 /// diff to say which sections it touched.
@@ -142,8 +142,8 @@ fn rows(document: &Automerge, charter: &Charter) -> Vec<HistoryRow> {
                 author: guild_model::author_of(charter, &entry.actor),
                 hash,
                 time: entry.time,
-                message: entry.message,
-                sections: entry.sections,
+                message: change_message(&entry.message),
+                sections: shown_sections(entry.sections),
             }
         })
         .collect()
