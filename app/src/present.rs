@@ -27,6 +27,35 @@ pub(crate) fn format_time(secs: i64) -> String {
     format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
 }
 
+/// A change's message for people. Undo writes "Undo: <message>" and redo
+/// is the undo of the undo, so the prefixes nest; an even number of them
+/// is a redo, an odd number an undo: "Undo: Undo: X" reads "Redo: X".
+pub(crate) fn change_message(message: &str) -> String {
+    let mut rest = message;
+    let mut undos = 0_usize;
+    while let Some(inner) = rest.strip_prefix("Undo: ") {
+        rest = inner;
+        undos += 1;
+    }
+    match undos {
+        0 => rest.to_owned(),
+        n if n % 2 == 1 => format!("Undo: {rest}"),
+        _ => format!("Redo: {rest}"),
+    }
+}
+
+/// The root keys Guild keeps for itself: no section people know by that
+/// name, so a change's list of sections leaves them out.
+const INTERNAL_KEYS: [&str; 3] = ["schema_version", "forked_from", "milestones"];
+
+/// The sections a change touched, as people know them (see [`INTERNAL_KEYS`]).
+pub(crate) fn shown_sections(sections: Vec<String>) -> Vec<String> {
+    sections
+        .into_iter()
+        .filter(|s| !INTERNAL_KEYS.contains(&s.as_str()))
+        .collect()
+}
+
 /// One attribution for people. Prose: whose words it is made of and who
 /// edited it last; an item: who made it and who changed it last.
 pub(crate) fn blame_summary(charter: &Charter, a: &Attribution) -> String {
@@ -172,6 +201,21 @@ mod tests {
     fn times_render_as_utc_dates() {
         assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
         assert_eq!(super::format_time(1_795_000_000), "2026-11-18 11:06 UTC");
+    }
+
+    #[test]
+    fn nested_undos_read_as_one_undo_or_redo() {
+        use super::change_message;
+        assert_eq!(change_message("Remove bridge"), "Remove bridge");
+        assert_eq!(change_message("Undo: Remove bridge"), "Undo: Remove bridge");
+        assert_eq!(
+            change_message("Undo: Undo: Remove bridge"),
+            "Redo: Remove bridge"
+        );
+        assert_eq!(
+            change_message("Undo: Undo: Undo: Remove bridge"),
+            "Undo: Remove bridge"
+        );
     }
 
     #[test]

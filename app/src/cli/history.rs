@@ -12,7 +12,7 @@ use guild_model::{
 use guild_sync::Library;
 
 use super::output::Out;
-use crate::present::{blame_summary, format_time};
+use crate::present::{blame_summary, change_message, format_time, shown_sections};
 
 /// The heads a VERSION names in the charter `id`.
 pub(super) async fn version(library: &Library, id: &str, query: &str) -> Result<Vec<ChangeHash>> {
@@ -74,11 +74,10 @@ pub(super) async fn list(
             &hash[..12],
             format_time(entry.time),
             author_of(&charter, &entry.actor),
-            entry.message,
-            if entry.sections.is_empty() {
-                String::new()
-            } else {
-                format!("  [{}]", entry.sections.join(", "))
+            change_message(&entry.message),
+            match shown_sections(entry.sections.clone()) {
+                shown if shown.is_empty() => String::new(),
+                shown => format!("  [{}]", shown.join(", ")),
             }
         );
     }

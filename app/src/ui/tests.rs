@@ -631,6 +631,7 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
     shows(&harness, "The ratified purpose.");
     shows(&harness, "~ Purpose");
     click(&mut harness, "Restore this version");
+    click(&mut harness, "Restore");
     wait_for(&mut harness, "the restored purpose", |vm| {
         vm.open
             .as_ref()
@@ -925,6 +926,7 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
 
 mod edits;
 mod feedback;
+mod history;
 mod laptop;
 mod share;
 mod small;

@@ -236,6 +236,41 @@ fn timeline(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {
     }
 }
 
+/// Restoring undoes everyone's work since the version, for everyone: one
+/// click must not do that, so the button only asks, and a second, explicit
+/// "Restore" does it (the worker puts it on the undo stack too).
+fn restore(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionView) {
+    // Keyed by version: choosing another version drops a pending question.
+    let key = format!("history.confirm_restore.{}", version.hash);
+    if !*ctx.state.flag(&key) {
+        if button(ui, "Restore this version", "Restore this version").clicked() {
+            ctx.state
+                .flags
+                .retain(|k, _| !k.starts_with("history.confirm_restore."));
+            ctx.state.flags.insert(key, true);
+        }
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(
+                "Restore this version? Everyone's changes since it are undone for everyone.",
+            )
+            .color(Color32::from_rgb(190, 50, 40)),
+        );
+        if button(ui, "Restore", "Restore").clicked() {
+            ctx.state.flags.remove(&key);
+            (ctx.send)(UiCommand::Restore {
+                doc: ctx.open.view.id.clone(),
+                hash: version.hash.clone(),
+            });
+        }
+        if button(ui, "Cancel", "Cancel").clicked() {
+            ctx.state.flags.remove(&key);
+        }
+    });
+}
+
 fn version_panel(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionView) {
     let short = &version.hash[..8];
     ui.label(
@@ -244,14 +279,9 @@ fn version_panel(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionV
             .size(16.0),
     );
     let read_only = ctx.read_only();
-    ui.horizontal(|ui| {
-        if !read_only && button(ui, "Restore this version", "Restore this version").clicked() {
-            (ctx.send)(UiCommand::Restore {
-                doc: ctx.open.view.id.clone(),
-                hash: version.hash.clone(),
-            });
-        }
-    });
+    if !read_only {
+        restore(ui, ctx, version);
+    }
     if !read_only {
         ui.horizontal(|ui| {
             let label = ui.label("Milestone");

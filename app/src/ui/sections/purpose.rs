@@ -5,6 +5,19 @@ use guild_model::{Op, ProseField, Role};
 
 use super::{SectionCtx, button};
 
+/// Who set the purpose and who endorsed it, as one sentence whose halves
+/// answer the two buttons below it ("I set this purpose", "Endorse …").
+fn standing(set_by: Option<&str>, endorsed: Option<(&str, i64)>) -> String {
+    let endorsed =
+        endorsed.map(|(by, at)| format!("endorsed by {by} on {}", crate::present::format_time(at)));
+    match (set_by, endorsed) {
+        (Some(by), Some(endorsed)) => format!("Set by {by}; {endorsed}."),
+        (Some(by), None) => format!("Set by {by}; nobody has endorsed it yet."),
+        (None, Some(endorsed)) => format!("Nobody has said they set it; {endorsed}."),
+        (None, None) => "Nobody has said they set it yet, and nobody has endorsed it.".into(),
+    }
+}
+
 pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     ui.label(
         "Why does the community exist? Usually set by the sponsor from the organisation's goals.",
@@ -16,19 +29,8 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         .show(ui, open, ProseField::Purpose, 6, "Write the purpose…", send);
     let purpose = &open.view.charter.purpose;
     ui.add_space(6.0);
-    ui.horizontal_wrapped(|ui| {
-        match &purpose.set_by {
-            Some(by) => ui.label(format!("Set by {by}.")),
-            None => ui.label(RichText::new("Nobody has signed it yet.").weak()),
-        };
-        match (&purpose.endorsed_by, purpose.endorsed_at) {
-            (Some(by), Some(at)) => ui.label(format!(
-                "Endorsed by {by} on {}.",
-                crate::present::format_time(at)
-            )),
-            _ => ui.label(RichText::new("Not endorsed yet.").weak()),
-        };
-    });
+    let endorsed = purpose.endorsed_by.as_deref().zip(purpose.endorsed_at);
+    ui.label(standing(purpose.set_by.as_deref(), endorsed));
     if !ctx.read_only() {
         // Endorsing is the sponsor's act: where the members name a sponsor,
         // only they are offered it; where none is named, anyone may endorse

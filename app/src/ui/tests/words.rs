@@ -95,3 +95,32 @@ fn only_the_sponsor_is_offered_endorse_as_sponsor() {
     add_sponsor(&mut harness, "Ana");
     assert!(harness.query_by_label("Endorse as sponsor").is_some());
 }
+
+#[test]
+fn who_set_and_who_endorsed_the_purpose_read_as_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Purpose");
+    assert!(
+        harness
+            .query_by_label("Nobody has signed it yet.")
+            .is_none()
+    );
+    assert!(
+        harness
+            .query_by_label("Nobody has said they set it yet, and nobody has endorsed it.")
+            .is_some()
+    );
+    harness.get_by_label("I set this purpose").click();
+    wait_for(&mut harness, "who set it", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.set_by.as_deref() == Some("Ana"))
+    });
+    assert!(
+        harness
+            .query_by_label("Set by Ana; nobody has endorsed it yet.")
+            .is_some()
+    );
+}

@@ -10,7 +10,7 @@ use guild_model::Charter;
 
 use super::super::view_model::{HistoryRow, HistoryView, Proposals, VersionView};
 use super::Worker;
-use crate::present::{blame_summary, removal_notice};
+use crate::present::{blame_summary, change_message, removal_notice, shown_sections};
 
 /// How many changes the history section lists (newest first): each costs a
 /// diff to say which sections it touched.
@@ -70,7 +70,20 @@ impl Worker {
             Err(e) => Err(e.to_string()),
         };
         match restored {
-            Ok(_) => self.toast(format!("Restored version {}", &hash[..8]), false),
+            // On the undo stack like any edit of this window's: restoring
+            // undoes everyone's work since, so one Ctrl+Z must bring it back.
+            Ok(Some(change)) => {
+                self.redo.remove(doc);
+                self.undo.entry(doc.to_owned()).or_default().push(change);
+                self.toast(
+                    format!("Restored version {} — Ctrl+Z undoes it", &hash[..8]),
+                    false,
+                );
+            }
+            Ok(None) => self.toast(
+                format!("Version {} is what the charter already says", &hash[..8]),
+                false,
+            ),
             Err(e) => self.toast(format!("could not restore: {e}"), true),
         }
         self.refresh_open().await;
@@ -129,8 +142,8 @@ fn rows(document: &Automerge, charter: &Charter) -> Vec<HistoryRow> {
                 author: guild_model::author_of(charter, &entry.actor),
                 hash,
                 time: entry.time,
-                message: entry.message,
-                sections: entry.sections,
+                message: change_message(&entry.message),
+                sections: shown_sections(entry.sections),
             }
         })
         .collect()

@@ -1,0 +1,122 @@
+//! The history section: restoring asks first and can be undone, and the
+//! timeline speaks of what people did, not of Guild's internals.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{Queryable, by};
+use guild_model::{Op, ProseField};
+
+use super::super::commands::UiCommand;
+use super::{GuildApp, click, go_to, harness, open_charter, open_id, shows, wait_for};
+
+fn set_purpose(harness: &mut Harness<'_, GuildApp>, text: &str) {
+    harness.state().command(UiCommand::Edit {
+        doc: open_id(harness),
+        ops: vec![Op::SetProse {
+            field: ProseField::Purpose,
+            text: text.into(),
+        }],
+        base: None,
+    });
+    wait_for(harness, text, |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.text.as_str() == text)
+    });
+}
+
+fn purpose(harness: &Harness<'_, GuildApp>) -> String {
+    super::charter(harness).purpose.text.as_str().to_owned()
+}
+
+#[test]
+fn restore_asks_first_and_ctrl_z_brings_the_live_work_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    set_purpose(&mut harness, "The old purpose.");
+    let old = harness.state().view().open.as_ref().unwrap().view.heads[0].to_string();
+    set_purpose(&mut harness, "Everyone's live work.");
+
+    go_to(&mut harness, "History");
+    wait_for(&mut harness, "the timeline", |vm| {
+        vm.history.as_ref().is_some_and(|h| h.rows.len() >= 3)
+    });
+    click(&mut harness, &format!("View version {}", &old[..8]));
+    wait_for(&mut harness, "the old version", |vm| {
+        vm.history
+            .as_ref()
+            .and_then(|h| h.version.as_ref())
+            .is_some_and(|v| v.hash == old)
+    });
+
+    // The first click only asks; Cancel leaves everything as it was.
+    click(&mut harness, "Restore this version");
+    shows(
+        &harness,
+        "Restore this version? Everyone's changes since it are undone for everyone.",
+    );
+    click(&mut harness, "Cancel");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    harness.run_steps(3);
+    assert_eq!(purpose(&harness), "Everyone's live work.");
+    assert!(harness.query_by_label("Restore").is_none());
+
+    click(&mut harness, "Restore this version");
+    click(&mut harness, "Restore");
+    wait_for(&mut harness, "the restored purpose", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "The old purpose.")
+    });
+    shows(
+        &harness,
+        &format!("Restored version {} — Ctrl+Z undoes it", &old[..8]),
+    );
+
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    wait_for(&mut harness, "the live work back", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "Everyone's live work.")
+    });
+}
+
+#[test]
+fn undo_of_undo_reads_as_redo_is_not_counted_and_internal_keys_are_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    set_purpose(&mut harness, "A draft.");
+    let made = super::open_view(&harness).changes;
+    shows(&harness, &format!("{made} changes"));
+    // Undo, redo, undo: three nested "Undo: " prefixes in the document.
+    for (keys, after) in [
+        (egui::Modifiers::COMMAND, ""),
+        (
+            egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+            "A draft.",
+        ),
+        (egui::Modifiers::COMMAND, ""),
+    ] {
+        harness.key_press_modifiers(keys, egui::Key::Z);
+        wait_for(&mut harness, after, |vm| {
+            vm.open
+                .as_ref()
+                .is_some_and(|o| o.view.charter.purpose.text.as_str() == after)
+        });
+    }
+    // The navigation counts what people made, not what they took back.
+    shows(&harness, &format!("{made} changes"));
+    go_to(&mut harness, "History");
+    wait_for(&mut harness, "the timeline", |vm| {
+        vm.history.as_ref().is_some_and(|h| h.rows.len() >= 5)
+    });
+    shows(&harness, "Redo: Edit purpose");
+    assert_eq!(harness.query_all_by_label("Undo: Edit purpose").count(), 2);
+    for hidden in ["Undo: Undo:", "schema_version", "forked_from", "milestones"] {
+        let found = harness.query_all(by().label_contains(hidden)).next();
+        assert!(found.is_none(), "the timeline shows {hidden:?}");
+    }
+    // The first entry still names the sections people know.
+    assert!(harness.query_all(by().label_contains("purpose")).count() > 0);
+}
