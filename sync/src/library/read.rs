@@ -25,8 +25,7 @@ pub struct CharterView {
     pub heads: Vec<ChangeHash>,
     /// Scalar fields with concurrent values.
     pub conflicts: Vec<Conflict>,
-    /// How many changes people made to it: undos and redos (changes whose
-    /// message starts "Undo: ") are not counted.
+    /// How many changes its history holds.
     pub changes: usize,
     /// Whether this device may only read it.
     pub read_only: bool,
@@ -117,7 +116,7 @@ impl Library {
                 id: id.to_owned(),
                 heads: doc.get_heads(),
                 conflicts: scalar_conflicts(doc),
-                changes: people_change_count(doc),
+                changes: change_count(doc),
                 read_only,
                 charter,
             })
@@ -202,20 +201,6 @@ fn forward<T: Send + 'static>(
 /// materialising every change.
 fn change_count(doc: &Automerge) -> usize {
     usize::try_from(doc.stats().num_changes).unwrap_or(usize::MAX)
-}
-
-/// The changes people made: an undo or a redo (undo of an undo) takes one
-/// back, so counting it would make the count grow as work is taken back.
-/// Metadata only: no change's operations are decoded.
-fn people_change_count(doc: &Automerge) -> usize {
-    doc.get_changes_meta(&[])
-        .iter()
-        .filter(|c| {
-            !c.message
-                .as_deref()
-                .is_some_and(|m| m.starts_with("Undo: "))
-        })
-        .count()
 }
 
 /// The charter in `doc`, brought to the current schema in memory when it
