@@ -17,7 +17,6 @@ use guild_model::{Access, AccessLevel};
 use samod::PeerId;
 use tokio::sync::watch;
 
-
 /// What this node knows about one charter's access.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocAccess {
