@@ -7,7 +7,9 @@ use guild_sync::DataDir;
 
 use crate::control::client;
 use crate::control::protocol::Request;
-use crate::ui::tests::{charter, harness_taking_commands, open_charter, open_id, wait_for};
+use crate::ui::tests::{
+    charter, harness_taking_commands, on_charter, open_charter, open_id, wait_for,
+};
 
 #[test]
 fn a_command_line_edit_sent_to_the_window_shows_at_once_and_ctrl_z_undoes_it() {
@@ -53,9 +55,7 @@ fn a_command_line_edit_sent_to_the_window_shows_at_once_and_ctrl_z_undoes_it() {
 
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     wait_for(&mut harness, "the undo", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == before)
+        on_charter(vm, |c| c.purpose.text.as_str() == before)
     });
 
     // A request the window cannot run gets a reason, and the window goes on.

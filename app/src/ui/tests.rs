@@ -126,6 +126,14 @@ pub(crate) fn open_charter(harness: &mut Harness<'_, GuildApp>) {
     wait_for(harness, "the new charter", |vm| vm.open.is_some());
 }
 
+/// Whether a charter is open and `test` holds for it.
+pub(crate) fn on_charter(
+    vm: &super::view_model::ViewModel,
+    test: impl Fn(&guild_model::Charter) -> bool,
+) -> bool {
+    vm.open.as_ref().is_some_and(|o| test(&o.view.charter))
+}
+
 /// The id of the open charter.
 pub(crate) fn open_id(harness: &Harness<'_, GuildApp>) -> String {
     open_view(harness).id.clone()
@@ -197,15 +205,15 @@ fn typing_into_purpose_and_vision_reaches_the_charter() {
     go_to(&mut harness, "Purpose");
     type_into(&mut harness, "Purpose", "Help data people learn together.");
     wait_for(&mut harness, "the purpose", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view.charter.purpose.text.as_str() == "Help data people learn together."
+        on_charter(vm, |c| {
+            c.purpose.text.as_str() == "Help data people learn together."
         })
     });
     go_to(&mut harness, "Vision");
     type_into(&mut harness, "Vision", "Every analyst has a peer.");
     wait_for(&mut harness, "the vision", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view.charter.vision.statement.as_str() == "Every analyst has a peer."
+        on_charter(vm, |c| {
+            c.vision.statement.as_str() == "Every analyst has a peer."
         })
     });
     go_to(&mut harness, "Overview");
@@ -226,10 +234,8 @@ fn a_card_is_added_moved_and_removed() {
     click(&mut harness, "Add card to Members · short term");
     let has = |cell: Cell| {
         move |vm: &ViewModel| {
-            vm.open.as_ref().is_some_and(|o| {
-                o.view
-                    .charter
-                    .cards
+            on_charter(vm, |c| {
+                c.cards
                     .values()
                     .any(|c| c.text.as_str() == "Lunch and learn" && c.cell == cell)
             })
@@ -249,10 +255,8 @@ fn a_card_is_added_moved_and_removed() {
     click(&mut harness, "Actions for Lunch and learn");
     click(&mut harness, "Remove card Lunch and learn");
     wait_for(&mut harness, "the card to go", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .cards
+        on_charter(vm, |c| {
+            c.cards
                 .values()
                 .all(|c| c.text.as_str() != "Lunch and learn")
         })
@@ -269,10 +273,8 @@ fn an_objective_and_an_endorsed_contribution_are_added() {
     type_into(&mut harness, "New objective", "Run a data clinic");
     click(&mut harness, "Add objective");
     wait_for(&mut harness, "the objective", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .objectives
+        on_charter(vm, |c| {
+            c.objectives
                 .values()
                 .any(|x| x.title.as_str() == "Run a data clinic")
         })
@@ -283,10 +285,8 @@ fn an_objective_and_an_endorsed_contribution_are_added() {
     type_into(&mut harness, "New contribution", "A peer for every analyst");
     click(&mut harness, "Add contribution");
     wait_for(&mut harness, "the contribution", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .vision
+        on_charter(vm, |c| {
+            c.vision
                 .contributions
                 .values()
                 .any(|c| c.text.as_str() == "A peer for every analyst")
@@ -294,10 +294,8 @@ fn an_objective_and_an_endorsed_contribution_are_added() {
     });
     click(&mut harness, "Endorse: A peer for every analyst");
     wait_for(&mut harness, "the endorsement", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .vision
+        on_charter(vm, |c| {
+            c.vision
                 .contributions
                 .values()
                 .any(|c| c.endorsements.contains_key("Ana"))
@@ -315,13 +313,7 @@ fn two_units_and_a_bridge_are_added() {
         type_into(&mut harness, "New unit", name);
         click(&mut harness, "Add unit");
         wait_for(&mut harness, name, |vm| {
-            vm.open.as_ref().is_some_and(|o| {
-                o.view
-                    .charter
-                    .units
-                    .values()
-                    .any(|u| u.name.as_str() == name)
-            })
+            on_charter(vm, |c| c.units.values().any(|u| u.name.as_str() == name))
         });
     }
     click(&mut harness, "From");
@@ -337,9 +329,7 @@ fn two_units_and_a_bridge_are_added() {
     type_into(&mut harness, "What flows across", "Forecasting tips");
     click(&mut harness, "Add bridge");
     wait_for(&mut harness, "the bridge", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.bridges.len() == 1)
+        on_charter(vm, |c| c.bridges.len() == 1)
     });
     let charter = charter(&harness);
     let bridge = charter.bridges.values().next().unwrap();
@@ -456,9 +446,7 @@ fn a_trace_sized_charter_opens_and_stays_responsive() {
     });
     let mut harness = harness_on(dir.path(), true, Some(id.clone()));
     wait_for(&mut harness, "the trace-sized charter", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == trace.end)
+        on_charter(vm, |c| c.purpose.text.as_str() == trace.end)
     });
     let overview = frame_times(&mut harness, 40);
     go_to(&mut harness, "Purpose");
@@ -469,8 +457,8 @@ fn a_trace_sized_charter_opens_and_stays_responsive() {
     text_input(&harness, "Purpose").type_text("¶");
     let keystroke = frame_times(&mut harness, 1);
     wait_for(&mut harness, "the keystroke to be saved", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view.charter.purpose.text.as_str().chars().count() == trace.end.chars().count() + 1
+        on_charter(vm, |c| {
+            c.purpose.text.as_str().chars().count() == trace.end.chars().count() + 1
         })
     });
     // A remote edit: the worker merges and publishes; the next frame shows it.
@@ -594,9 +582,7 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
     go_to(&mut harness, "Purpose");
     type_into(&mut harness, "Purpose", "The ratified purpose.");
     wait_for(&mut harness, "the purpose", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "The ratified purpose.")
+        on_charter(vm, |c| c.purpose.text.as_str() == "The ratified purpose.")
     });
     let ratified = harness.state().view().open.as_ref().unwrap().view.heads[0].to_string();
     // A later edit, as one new change.
@@ -610,9 +596,7 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
         base: None,
     });
     wait_for(&mut harness, "the later draft", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "A later draft.")
+        on_charter(vm, |c| c.purpose.text.as_str() == "A later draft.")
     });
 
     go_to(&mut harness, "History");
@@ -633,9 +617,7 @@ fn the_history_shows_a_timeline_an_old_version_restores_it_and_makes_a_personal_
     click(&mut harness, "Restore this version");
     click(&mut harness, "Restore");
     wait_for(&mut harness, "the restored purpose", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "The ratified purpose.")
+        on_charter(vm, |c| c.purpose.text.as_str() == "The ratified purpose.")
     });
     wait_for(&mut harness, "the restore in the timeline", |vm| {
         vm.history.as_ref().is_some_and(|h| {
@@ -841,9 +823,7 @@ fn ctrl_z_undoes_my_last_change_and_ctrl_shift_z_redoes_it() {
         base: None,
     });
     wait_for(&mut harness, "the card", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.cards.contains_key("slip"))
+        on_charter(vm, |c| c.cards.contains_key("slip"))
     });
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     wait_for(&mut harness, "the undo", |vm| {
@@ -856,9 +836,7 @@ fn ctrl_z_undoes_my_last_change_and_ctrl_shift_z_redoes_it() {
         egui::Key::Z,
     );
     wait_for(&mut harness, "the redo", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.cards.contains_key("slip"))
+        on_charter(vm, |c| c.cards.contains_key("slip"))
     });
     let seeds = charter(&harness).cards.len();
     assert_eq!(seeds, 23, "the template's 22 cards and the redone one");
@@ -893,9 +871,7 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
         base: None,
     });
     wait_for(&mut harness, "the copy's edits", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.cards.contains_key("draft"))
+        on_charter(vm, |c| c.cards.contains_key("draft"))
     });
     go_to(&mut harness, "History");
     shows(&harness, "This is your personal copy of “Data CoP”.");
@@ -908,9 +884,9 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
         vm.open.as_ref().is_some_and(|o| o.view.id == origin)
     });
     wait_for(&mut harness, "the merged vision", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.vision.statement.as_str() == "Thought through alone.")
+        on_charter(vm, |c| {
+            c.vision.statement.as_str() == "Thought through alone."
+        })
     });
     let charter = charter(&harness);
     assert!(

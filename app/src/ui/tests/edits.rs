@@ -7,6 +7,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use guild_model::{Cell, Collection, Op};
 
+use super::on_charter;
 use super::{
     GuildApp, UiCommand, ViewModel, charter, click, go_to, harness, open_charter, open_id,
     open_view, shows, text_input, type_into, wait_for,
@@ -18,34 +19,24 @@ fn add_objective(harness: &mut Harness<'_, GuildApp>, title: &str) {
     type_into(harness, "New objective", title);
     click(harness, "Add objective");
     wait_for(harness, "the objective", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .objectives
-                .values()
-                .any(|x| x.title.as_str() == title)
+        on_charter(vm, |c| {
+            c.objectives.values().any(|x| x.title.as_str() == title)
         })
     });
 }
 
 fn owner_is(owner: &'static str) -> impl Fn(&ViewModel) -> bool {
     move |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .objectives
-                .values()
-                .any(|x| x.owner.as_str() == owner)
+        on_charter(vm, |c| {
+            c.objectives.values().any(|x| x.owner.as_str() == owner)
         })
     }
 }
 
 fn has_card(text: &'static str) -> impl Fn(&ViewModel) -> bool {
     move |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .cards
+        on_charter(vm, |c| {
+            c.cards
                 .values()
                 .any(|c| c.text.as_str() == text && c.cell == Cell::MembersShortTerm)
         })
@@ -139,9 +130,7 @@ fn after_enter_in_an_add_field_the_next_typing_goes_into_it() {
     type_into(&mut harness, "New objective", "Run a data clinic");
     harness.key_press(egui::Key::Enter);
     wait_for(&mut harness, "the objective added by Enter", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.objectives.len() == 1)
+        on_charter(vm, |c| c.objectives.len() == 1)
     });
     harness.run_steps(2);
     let input = text_input(&harness, "New objective");
@@ -183,10 +172,8 @@ fn a_card_removed_by_a_peer_while_edited_keeps_the_draft_as_a_new_card() {
         base: None,
     });
     wait_for(&mut harness, "the card to go", |vm| {
-        vm.open.as_ref().is_some_and(|o| {
-            o.view
-                .charter
-                .cards
+        on_charter(vm, |c| {
+            c.cards
                 .values()
                 .all(|c| c.text.as_str() != "Lunch and learn")
         })

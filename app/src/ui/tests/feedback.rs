@@ -6,6 +6,7 @@ use std::time::Duration;
 use egui_kittest::kittest::Queryable;
 
 use super::super::dialogs::DAMAGED;
+use super::on_charter;
 use super::{
     GuildApp, charter, click, go_to, harness, open_charter, shows, text_input, type_into, wait_for,
 };
@@ -15,13 +16,7 @@ fn add_units(harness: &mut egui_kittest::Harness<'_, GuildApp>, names: &[&str]) 
         type_into(harness, "New unit", name);
         click(harness, "Add unit");
         wait_for(harness, name, |vm| {
-            vm.open.as_ref().is_some_and(|o| {
-                o.view
-                    .charter
-                    .units
-                    .values()
-                    .any(|u| u.name.as_str() == *name)
-            })
+            on_charter(vm, |c| c.units.values().any(|u| u.name.as_str() == *name))
         });
     }
 }

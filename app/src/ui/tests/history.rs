@@ -6,6 +6,7 @@ use egui_kittest::kittest::{Queryable, by};
 use guild_model::{Op, ProseField};
 
 use super::super::commands::UiCommand;
+use super::on_charter;
 use super::{GuildApp, click, go_to, harness, open_charter, open_id, shows, wait_for};
 
 fn set_purpose(harness: &mut Harness<'_, GuildApp>, text: &str) {
@@ -18,9 +19,7 @@ fn set_purpose(harness: &mut Harness<'_, GuildApp>, text: &str) {
         base: None,
     });
     wait_for(harness, text, |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == text)
+        on_charter(vm, |c| c.purpose.text.as_str() == text)
     });
 }
 
@@ -64,9 +63,7 @@ fn restore_asks_first_and_ctrl_z_brings_the_live_work_back() {
     click(&mut harness, "Restore this version");
     click(&mut harness, "Restore");
     wait_for(&mut harness, "the restored purpose", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "The old purpose.")
+        on_charter(vm, |c| c.purpose.text.as_str() == "The old purpose.")
     });
     shows(
         &harness,
@@ -75,9 +72,7 @@ fn restore_asks_first_and_ctrl_z_brings_the_live_work_back() {
 
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     wait_for(&mut harness, "the live work back", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.text.as_str() == "Everyone's live work.")
+        on_charter(vm, |c| c.purpose.text.as_str() == "Everyone's live work.")
     });
 }
 
@@ -98,9 +93,7 @@ fn the_timeline_reads_undo_of_undo_as_redo_and_hides_internal_keys() {
     ] {
         harness.key_press_modifiers(keys, egui::Key::Z);
         wait_for(&mut harness, after, |vm| {
-            vm.open
-                .as_ref()
-                .is_some_and(|o| o.view.charter.purpose.text.as_str() == after)
+            on_charter(vm, |c| c.purpose.text.as_str() == after)
         });
     }
     go_to(&mut harness, "History");

@@ -7,6 +7,8 @@ use egui_kittest::kittest::Queryable;
 use guild_model::{Cell, Op, ProseField};
 
 use super::super::commands::UiCommand;
+use super::on_charter;
+use super::open_id;
 use super::{GuildApp, charter, click, go_to, harness, open_charter, wait_for};
 
 /// Asserts the node labelled `label` lies within a window `width` wide.
@@ -56,15 +58,7 @@ fn at_half_a_laptop_screen_the_top_bar_buttons_leave_the_sync_state_visible() {
     open_charter(&mut harness);
     // A real community's name is longer than the test's "Data CoP".
     let title = "Data Community of Practice, Lisbon";
-    let doc = harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .unwrap()
-        .view
-        .id
-        .clone();
+    let doc = open_id(&harness);
     harness.state().command(UiCommand::Edit {
         doc,
         ops: vec![Op::SetProse {
@@ -74,9 +68,7 @@ fn at_half_a_laptop_screen_the_top_bar_buttons_leave_the_sync_state_visible() {
         base: None,
     });
     wait_for(&mut harness, "the long title", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.meta.title.as_str() == title)
+        on_charter(vm, |c| c.meta.title.as_str() == title)
     });
     harness.run_steps(3);
     let sync = ["only on this device", "offline"]

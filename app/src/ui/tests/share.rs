@@ -21,9 +21,7 @@ fn switching_to_read_only_hides_the_read_write_ticket_and_the_new_one_says_what_
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness(dir.path(), true);
     open_charter(&mut harness);
-    click(&mut harness, "Share…");
-    click(&mut harness, "Make an invite");
-    wait_for(&mut harness, "the ticket", |vm| vm.ticket.is_some());
+    make_invite(&mut harness);
     assert_eq!(shown_ticket(&harness).access, AccessLevel::ReadWrite);
     shows(&harness, "This invite lets people edit");
     shows(&harness, "Invite QR code");
@@ -60,9 +58,7 @@ fn copying_the_ticket_says_copied() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness(dir.path(), true);
     open_charter(&mut harness);
-    click(&mut harness, "Share…");
-    click(&mut harness, "Make an invite");
-    wait_for(&mut harness, "the ticket", |vm| vm.ticket.is_some());
+    make_invite(&mut harness);
     assert!(harness.query_by_label_contains("Copied").is_none());
     click(&mut harness, "📋 Copy ticket");
     assert!(
@@ -96,4 +92,11 @@ fn a_workshop_can_be_stopped_and_its_dialog_fits_a_laptop_screen() {
     assert!(harness.query_by_label("Invite QR code").is_none());
     assert!(harness.query_by_label("Workshop on…").is_none());
     shows(&harness, "Host a workshop");
+}
+
+/// Opens the Share dialog and makes an invite with the access chosen.
+fn make_invite(harness: &mut egui_kittest::Harness<'_, super::GuildApp>) {
+    click(harness, "Share…");
+    click(harness, "Make an invite");
+    wait_for(harness, "the ticket", |vm| vm.ticket.is_some());
 }

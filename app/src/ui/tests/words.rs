@@ -6,6 +6,8 @@ use egui_kittest::kittest::{Queryable, by};
 use guild_model::{Op, Position, ProseField, new_id};
 
 use super::super::commands::UiCommand;
+use super::on_charter;
+use super::open_id;
 use super::{GuildApp, go_to, harness, open_charter, text_input, wait_for};
 
 #[test]
@@ -50,15 +52,7 @@ fn the_canvas_puts_pain_relievers_beside_pains_and_gain_creators_beside_gains() 
 }
 
 fn add_sponsor(harness: &mut egui_kittest::Harness<'_, GuildApp>, name: &str) {
-    let doc = harness
-        .state()
-        .view()
-        .open
-        .as_ref()
-        .unwrap()
-        .view
-        .id
-        .clone();
+    let doc = open_id(harness);
     harness.state().command(UiCommand::Edit {
         doc,
         ops: vec![Op::AddMember {
@@ -71,9 +65,7 @@ fn add_sponsor(harness: &mut egui_kittest::Harness<'_, GuildApp>, name: &str) {
         base: None,
     });
     wait_for(harness, "the sponsor", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.members.values().any(|m| m.name == name))
+        on_charter(vm, |c| c.members.values().any(|m| m.name == name))
     });
 }
 
@@ -114,9 +106,7 @@ fn who_set_and_who_endorsed_the_purpose_read_as_one_sentence() {
     );
     harness.get_by_label("I set this purpose").click();
     wait_for(&mut harness, "who set it", |vm| {
-        vm.open
-            .as_ref()
-            .is_some_and(|o| o.view.charter.purpose.set_by.as_deref() == Some("Ana"))
+        on_charter(vm, |c| c.purpose.set_by.as_deref() == Some("Ana"))
     });
     assert!(
         harness
