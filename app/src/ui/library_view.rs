@@ -42,10 +42,13 @@ pub(crate) fn show(
         .spacing([18.0, 10.0])
         .show(ui, |ui| {
             ui.label(RichText::new("Charter").strong());
+            // The actions come before the columns whose text changes while
+            // the list is shown (the sync state above all), so they never
+            // move under the cursor.
+            ui.label("");
             ui.label(RichText::new("Last change").strong());
             ui.label(RichText::new("Shared with").strong());
             ui.label(RichText::new("Sync").strong());
-            ui.label("");
             ui.end_row();
             for entry in vm.library.iter() {
                 let title = if entry.title.trim().is_empty() {
@@ -60,20 +63,6 @@ pub(crate) fn show(
                 {
                     send(UiCommand::Open(entry.id.clone()));
                 }
-                ui.label(
-                    entry
-                        .last_change
-                        .map(crate::present::format_time)
-                        .unwrap_or_default(),
-                );
-                let others = if entry.others.is_empty() {
-                    "only this device".to_owned()
-                } else {
-                    entry.others.join(", ")
-                };
-                ui.label(others);
-                let (text, tint) = sync_summary(entry.status.as_ref());
-                ui.label(RichText::new(text).color(tint));
                 ui.horizontal(|ui| {
                     if ui
                         .button("Open")
@@ -92,6 +81,20 @@ pub(crate) fn show(
                         state.dialog = Dialog::RemoveLocal(entry.id.clone());
                     }
                 });
+                ui.label(
+                    entry
+                        .last_change
+                        .map(crate::present::format_time)
+                        .unwrap_or_default(),
+                );
+                let others = if entry.others.is_empty() {
+                    "only this device".to_owned()
+                } else {
+                    entry.others.join(", ")
+                };
+                ui.label(others);
+                let (text, tint) = sync_summary(entry.status.as_ref());
+                ui.label(RichText::new(text).color(tint));
                 ui.end_row();
             }
         });

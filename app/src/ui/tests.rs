@@ -904,6 +904,7 @@ mod edits;
 mod feedback;
 mod history;
 mod laptop;
+mod layout;
 mod share;
 mod small;
 mod words;

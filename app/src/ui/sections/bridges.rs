@@ -185,17 +185,22 @@ fn new_bridge(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, units: &[(String, Str
 fn draw_map(ui: &mut egui::Ui, ctx: &SectionCtx<'_>) {
     let charter = &ctx.open.view.charter;
     let units: Vec<_> = charter.units_ordered().collect();
-    if units.is_empty() {
-        ui.label(
-            RichText::new("Add the units (teams, offices, business units…) your community spans.")
-                .weak(),
-        );
-        return;
-    }
+    // The map's place is kept even while it is empty, so the forms below
+    // do not jump down when the first unit appears.
     let size = Vec2::new(ui.available_width().min(640.0), 240.0);
     let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 6.0, ui.visuals().faint_bg_color);
+    if units.is_empty() {
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Add the units (teams, offices, business units…) your community spans.",
+            egui::FontId::proportional(14.0),
+            ui.visuals().weak_text_color(),
+        );
+        return;
+    }
     let center = rect.center();
     let radius = (rect.height() / 2.0 - 30.0).max(20.0);
     let mut at: HashMap<&String, Pos2> = HashMap::new();
@@ -212,22 +217,84 @@ fn draw_map(ui: &mut egui::Ui, ctx: &SectionCtx<'_>) {
             painter.line_segment([*a, *b], Stroke::new(2.5, Color32::from_rgb(70, 120, 200)));
         }
     }
+    // Labels go on plates drawn after the lines, so no line runs through
+    // a unit's name or a bridge's note.
+    for bridge in charter.bridges.values() {
+        if let (Some(a), Some(b)) = (at.get(&bridge.from), at.get(&bridge.to)) {
+            let note = bridge.note.as_str().trim();
+            if !note.is_empty() {
+                let shown = short(note, 28);
+                let plate = plate(
+                    ui,
+                    &painter,
+                    a.lerp(*b, 0.5),
+                    &shown,
+                    12.0,
+                    egui::Align2::CENTER_CENTER,
+                );
+                let label = format!(
+                    "On the map: {} ↔ {}: {note}",
+                    charter.unit_name(&bridge.from),
+                    charter.unit_name(&bridge.to)
+                );
+                ui.interact(
+                    plate,
+                    ui.scope_id()
+                        .with(("bridge-note", &bridge.from, &bridge.to)),
+                    egui::Sense::hover(),
+                )
+                .on_hover_text(note)
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &label));
+            }
+        }
+    }
     let isolated = charter.isolated_units();
     for (id, unit) in &units {
         let pos = at[id];
-        let lonely = isolated.contains(id);
-        let fill = if lonely {
+        let fill = if isolated.contains(id) {
             Color32::from_rgb(200, 70, 50)
         } else {
             Color32::from_rgb(70, 120, 200)
         };
         painter.circle_filled(pos, 8.0, fill);
-        painter.text(
+        plate(
+            ui,
+            &painter,
             pos + Vec2::new(0.0, 12.0),
-            egui::Align2::CENTER_TOP,
             unit.name.as_str(),
-            egui::FontId::proportional(13.0),
-            ui.visuals().text_color(),
+            13.0,
+            egui::Align2::CENTER_TOP,
         );
+    }
+}
+
+/// Draws `text` on a plate of the window's colour at `at`; returns the plate.
+fn plate(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    at: Pos2,
+    text: &str,
+    size: f32,
+    align: egui::Align2,
+) -> egui::Rect {
+    let galley = painter.layout_no_wrap(
+        text.to_owned(),
+        egui::FontId::proportional(size),
+        ui.visuals().text_color(),
+    );
+    let rect = align.anchor_size(at, galley.size());
+    let plate = rect.expand(2.0);
+    painter.rect_filled(plate, 3.0, ui.visuals().panel_fill);
+    painter.galley(rect.min, galley, ui.visuals().text_color());
+    plate
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(max - 1).collect();
+        format!("{cut}…")
     }
 }

@@ -39,13 +39,15 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                 })
                 .weak(),
             );
+            // The add form comes first: below the notes it would move down
+            // with every note added, away from the cursor that added it.
+            if !read_only {
+                add_note(ui, ctx, *phase);
+            }
             for (id, note) in charter.notes_in(*phase) {
                 ui.group(|ui| {
                     show_note(ui, ctx, id, note, read_only);
                 });
-            }
-            if !read_only {
-                add_note(ui, ctx, *phase);
             }
         }
     });
