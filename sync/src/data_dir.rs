@@ -178,8 +178,12 @@ impl DataDir {
 /// [`DataDir::write_file`]. `private` files are made owner-only before the
 /// directory sync that makes them durable.
 fn write_durably(root: &Path, path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
+    // Tasks of one process may save the same file at once (the peer book,
+    // as several peers connect): each needs a temp file of its own.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut dirs = std::collections::BTreeSet::new();
-    crate::store::write_atomic(root, path, bytes, "file", &mut dirs)?;
+    crate::store::write_atomic(root, path, bytes, &format!("file{unique}"), &mut dirs)?;
     if private {
         restrict(path)?;
     }
@@ -239,6 +243,33 @@ impl Drop for DataDirLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The peer book is saved by whichever task learns an address; two at
+    /// once must both land (one temp file each), never fail on the other's.
+    #[test]
+    fn one_file_saved_by_many_threads_at_once_never_fails() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = DataDir::resolve(Some(tmp.path().to_path_buf())).expect("resolve");
+        let path = dir.peers_path();
+        let failures: usize = std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..8)
+                .map(|n| {
+                    let (dir, path) = (&dir, &path);
+                    scope.spawn(move || {
+                        (0..25)
+                            .filter(|i| {
+                                dir.write_file(path, format!("{n}-{i}").as_bytes()).is_err()
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            writers.into_iter().map(|w| w.join().expect("writer")).sum()
+        });
+        assert_eq!(failures, 0, "saves failed on each other's temp files");
+        let last = std::fs::read_to_string(&path).expect("saved");
+        assert!(last.contains('-'), "one writer's whole contents: {last}");
+    }
 
     #[test]
     fn explicit_path_wins_and_is_absolute() {
