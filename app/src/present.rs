@@ -6,7 +6,11 @@
 use std::cmp::Ordering;
 
 use anyhow::Result;
-use guild_model::{AccessLevel, Attribution, Charter, RemovedWhileEdited, author_of};
+use std::collections::BTreeMap;
+
+use guild_model::{
+    Access, AccessLevel, Attribution, Charter, Member, RemovedWhileEdited, author_of,
+};
 use guild_sync::Library;
 
 /// Unix seconds as `YYYY-MM-DD HH:MM UTC` (civil-from-days; no time-zone
@@ -118,6 +122,31 @@ pub(crate) fn removal_notice(charter: &Charter, race: &RemovedWhileEdited) -> St
 
 /// The library's order, for `guild list` and the window's list: the most
 /// recently changed first, then by title.
+/// The people (or, for a device no member edits from, the device) a
+/// charter is shared with, besides this device `me`: each once, however
+/// many devices they have.
+pub(crate) fn shared_with(
+    access: &Access,
+    members: &BTreeMap<String, Member>,
+    me: &str,
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (endpoint, device) in &access.devices {
+        if endpoint == me || access.level_of(endpoint).is_none() {
+            continue;
+        }
+        let person = device
+            .actor
+            .as_deref()
+            .and_then(|actor| members.values().find(|m| m.edits_from(actor)));
+        let name = person.map_or_else(|| device.label.clone(), |m| m.name.clone());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 pub(crate) fn library_order(a: (Option<i64>, &str), b: (Option<i64>, &str)) -> Ordering {
     b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
 }

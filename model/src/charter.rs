@@ -294,6 +294,38 @@ pub struct Member {
     pub devices: BTreeMap<String, Device>,
     /// Place in the list.
     pub order: String,
+    /// The colour they chose for themselves (`#rrggbb`), shown beside their
+    /// name in the history; absent for members someone else added.
+    pub color: Option<String>,
+}
+
+impl Member {
+    /// Whether a change by `actor` was made on one of their devices. A
+    /// session's actor id is its device id plus a few random bytes, so a
+    /// device key is a prefix of the actors it made (older charters kept a
+    /// whole actor id: then the actor is a prefix of the key).
+    pub fn edits_from(&self, actor: &str) -> bool {
+        !actor.is_empty()
+            && self
+                .devices
+                .keys()
+                .any(|device| actor.starts_with(device.as_str()) || device.starts_with(actor))
+    }
+
+    /// Their colour as red, green, blue, if they chose one.
+    pub fn rgb(&self) -> Option<[u8; 3]> {
+        parse_rgb(self.color.as_deref()?)
+    }
+}
+
+/// `#rrggbb` as red, green, blue.
+pub fn parse_rgb(text: &str) -> Option<[u8; 3]> {
+    let hex = text.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
 /// A device a member edits from.
@@ -369,6 +401,17 @@ impl Charter {
     /// Reads the charter out of a document.
     pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, HydrateCharterError> {
         Ok(autosurgeon::hydrate(doc)?)
+    }
+
+    /// The members alone, read without hydrating the whole charter (for
+    /// lists that name people).
+    pub fn members_of<D: autosurgeon::ReadDoc>(doc: &D) -> BTreeMap<String, Member> {
+        autosurgeon::hydrate_prop(doc, automerge::ROOT, "members").unwrap_or_default()
+    }
+
+    /// The member who edits from the device that made `actor`'s changes.
+    pub fn member_of_actor(&self, actor: &str) -> Option<(&String, &Member)> {
+        self.members.iter().find(|(_, m)| m.edits_from(actor))
     }
 
     /// The title alone, read without hydrating the whole charter (for lists).

@@ -103,15 +103,8 @@ fn section_of(doc: &Automerge, counter: u64, actor: &automerge::ActorId) -> Opti
 /// Who made a change, for people: the member who registered the device, else
 /// the device's label in the access list, else a short actor id.
 pub fn author_of(charter: &Charter, actor: &str) -> String {
-    // A session's actor id is its device id plus a few random bytes.
-    for member in charter.members.values() {
-        if member
-            .devices
-            .keys()
-            .any(|device| actor.starts_with(device.as_str()) || device.starts_with(actor))
-        {
-            return member.name.clone();
-        }
+    if let Some((_, member)) = charter.member_of_actor(actor) {
+        return member.name.clone();
     }
     for device in charter.access.devices.values() {
         if device

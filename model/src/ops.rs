@@ -129,6 +129,8 @@ pub enum MemberEdit {
     Role(Role),
     /// Their unit (a unit id), or none.
     Unit(Option<String>),
+    /// Their colour (`#rrggbb`), or none.
+    Color(Option<String>),
 }
 
 /// An edit to a charter.
@@ -348,7 +350,7 @@ impl Op {
             Op::AddBridge { .. } => "Add bridge".into(),
             Op::EditBridge { .. } => "Edit bridge".into(),
             Op::AddMember { name, role, .. } => {
-                format!("Add {} {}", role.label().to_lowercase(), short(name))
+                format!("Add {} ({})", short(name), role.label().to_lowercase())
             }
             Op::EditMember { .. } => "Edit member".into(),
             Op::AddDevice { label, .. } => format!("Add device {}", short(label)),

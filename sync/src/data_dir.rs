@@ -19,6 +19,7 @@ const SECRET_KEY: &str = "secret.key";
 const PEERS: &str = "peers.json";
 const NET_CONFIG: &str = "net.json";
 const PROFILE: &str = "profile.json";
+const WINDOW: &str = "window.json";
 const REPO: &str = "repo";
 
 /// Guild's data directory. Nothing is created until [`DataDir::lock`].
@@ -128,6 +129,12 @@ impl DataDir {
     /// The person's name and colour, as the window asked on first run.
     pub fn profile_path(&self) -> PathBuf {
         self.root.join(PROFILE)
+    }
+
+    /// Where the window was (the open charter and section), written as it
+    /// changes so that a window killed without closing reopens there.
+    pub fn window_path(&self) -> PathBuf {
+        self.root.join(WINDOW)
     }
 
     /// Writes `bytes` as the file `path` (inside this directory) so that a
@@ -285,6 +292,7 @@ mod tests {
             dir.peers_path(),
             dir.net_config_path(),
             dir.profile_path(),
+            dir.window_path(),
         ];
         for (path, name) in names.iter().zip([
             "guild.sock",
@@ -293,6 +301,7 @@ mod tests {
             "peers.json",
             "net.json",
             "profile.json",
+            "window.json",
         ]) {
             assert_eq!(*path, dir.root().join(name));
         }

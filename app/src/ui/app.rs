@@ -9,47 +9,24 @@ use super::view_model::{Phase, ViewModel};
 use super::worker::{WindowConfig, WorkerHandle};
 use super::{dialogs, library_view, sections, shell};
 
-/// What the window remembers between runs (window size is eframe's own).
-/// The open charter is remembered per data directory.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct Persisted {
-    open: std::collections::BTreeMap<String, String>,
-    section: Option<Section>,
-}
-
-const STORAGE_KEY: &str = "guild";
-
 /// The Guild window.
 pub(crate) struct GuildApp {
     worker: WorkerHandle,
     state: UiState,
-    data_dir: String,
-    remembered: std::collections::BTreeMap<String, String>,
+    /// Input held for the next frame (see [`super::input_order`]).
+    held: Vec<egui::Event>,
 }
 
 impl GuildApp {
-    /// Starts the worker and restores the last open charter, unless the
-    /// command line named one.
-    pub(crate) fn new(cc: &eframe::CreationContext<'_>, mut config: WindowConfig) -> Self {
-        let persisted: Persisted = cc
-            .storage
-            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
-            .unwrap_or_default();
-        let data_dir = config.data_dir.root().display().to_string();
-        if config.open.is_none() {
-            config.open = persisted.open.get(&data_dir).cloned();
-        }
+    /// Starts the worker, which reopens the charter the window was on last
+    /// time (`DIR/window.json`) unless the command line named one.
+    pub(crate) fn new(cc: &eframe::CreationContext<'_>, config: WindowConfig) -> Self {
         let ctx = cc.egui_ctx.clone();
         let worker = WorkerHandle::spawn(config, move || ctx.request_repaint());
-        let state = UiState {
-            section: persisted.section,
-            ..UiState::default()
-        };
         Self {
             worker,
-            state,
-            data_dir,
-            remembered: persisted.open,
+            state: UiState::default(),
+            held: Vec::new(),
         }
     }
 }
@@ -95,10 +72,15 @@ impl eframe::App for GuildApp {
         shell::status_bar(ui, &vm);
         match &vm.open {
             Some(open) => {
-                // A charter opens on its overview.
+                // A charter opens on its overview, or reopens where it was.
                 if self.state.shown_doc.as_deref() != Some(open.view.id.as_str()) {
                     self.state.shown_doc = Some(open.view.id.clone());
-                    self.state.section = Some(Section::Overview);
+                    let reopened = vm
+                        .reopened_section
+                        .as_ref()
+                        .filter(|(doc, _)| *doc == open.view.id)
+                        .map(|(_, section)| *section);
+                    self.state.section = Some(reopened.unwrap_or(Section::Overview));
                 }
                 let section = *self.state.section.get_or_insert(Section::Overview);
                 if self.state.presence_sent != Some(section) {
@@ -126,19 +108,16 @@ impl eframe::App for GuildApp {
         shell::toasts(ui.ctx(), &vm, &send);
     }
 
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        let vm = self.worker.view();
-        match &vm.open {
-            Some(open) => self
-                .remembered
-                .insert(self.data_dir.clone(), open.view.id.clone()),
-            None => self.remembered.remove(&self.data_dir),
-        };
-        let persisted = Persisted {
-            open: self.remembered.clone(),
-            section: self.state.section,
-        };
-        eframe::set_value(storage, STORAGE_KEY, &persisted);
+    fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        if !self.held.is_empty() {
+            let mut events = std::mem::take(&mut self.held);
+            events.append(&mut raw_input.events);
+            raw_input.events = events;
+        }
+        self.held = super::input_order::hold_after_click(&mut raw_input.events);
+        if !self.held.is_empty() {
+            ctx.request_repaint();
+        }
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

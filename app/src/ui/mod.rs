@@ -10,6 +10,7 @@ mod commands;
 mod dialogs;
 #[cfg(feature = "bench")]
 pub mod frame_bench;
+mod input_order;
 mod library_view;
 mod prose;
 mod qr;

@@ -92,6 +92,22 @@ impl ProseEditors {
     ) {
         let doc = &open.view.id;
         let snapshot = field_text(open, field);
+        if open.view.read_only {
+            // Nothing to send: draw the text itself, and leave the editor
+            // (and whatever it has not sent yet) alone. An old version read
+            // in the history is drawn here too, beside the live charter.
+            let label = ui.label(egui::RichText::new(field.label()).strong());
+            let mut text = snapshot;
+            ui.add(
+                egui::TextEdit::multiline(&mut text)
+                    .id(ui.make_persistent_id(("prose", field.name())))
+                    .desired_rows(rows)
+                    .desired_width(f32::INFINITY)
+                    .hint_text(hint),
+            )
+            .labelled_by(label.id);
+            return;
+        }
         let heads = &open.view.heads;
         let editor = self
             .0
@@ -125,8 +141,7 @@ impl ProseEditors {
                     .id(id)
                     .desired_rows(rows)
                     .desired_width(f32::INFINITY)
-                    .hint_text(hint)
-                    .interactive(!open.view.read_only),
+                    .hint_text(hint),
             )
             .labelled_by(label.id);
         if response.changed() {

@@ -3,6 +3,7 @@
 
 /// The places of the side navigation, in the order a community works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Section {
     Overview,
     Purpose,

@@ -27,6 +27,9 @@ pub(crate) struct Presence {
     pub(crate) color: [u8; 3],
     pub(crate) section: String,
     pub(crate) seen: Instant,
+    /// Whether it was connected to this device (not heard through another
+    /// peer) when last heard: it then goes as soon as its connection does.
+    pub(crate) direct: bool,
 }
 
 /// The open charter.
@@ -43,6 +46,8 @@ pub(crate) struct HistoryRow {
     pub(crate) hash: String,
     pub(crate) time: i64,
     pub(crate) author: String,
+    /// The colour the author chose, if they are a member who chose one.
+    pub(crate) color: Option<[u8; 3]>,
     pub(crate) message: String,
     pub(crate) sections: Vec<String>,
     /// Milestones naming the version this change ends.
@@ -54,7 +59,8 @@ pub(crate) struct HistoryRow {
 pub(crate) struct VersionView {
     pub(crate) hash: String,
     pub(crate) heads: Vec<automerge::ChangeHash>,
-    pub(crate) charter: guild_model::Charter,
+    /// The charter as it was, read-only, for the sections to draw.
+    pub(crate) then: Arc<OpenCharter>,
     /// From that version to now.
     pub(crate) differences: Vec<guild_model::Difference>,
 }
@@ -133,6 +139,8 @@ pub(crate) struct ViewModel {
     pub(crate) library: Arc<Vec<LibraryEntry>>,
     pub(crate) open: Option<Arc<OpenCharter>>,
     pub(crate) identity: Option<Identity>,
+    /// The charter reopened from last time and the section it was on.
+    pub(crate) reopened_section: Option<(String, super::section::Section)>,
     pub(crate) endpoint: String,
     pub(crate) lan: bool,
     /// The last invite ticket made, for the share dialog.

@@ -551,6 +551,15 @@ fn apply_members(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Res
                     put_str(tx, &obj, "unit", unit)?;
                 }
                 MemberEdit::Unit(None) => tx.put(&obj, "unit", ScalarValue::Null)?,
+                MemberEdit::Color(Some(color)) => {
+                    if crate::charter::parse_rgb(color).is_none() {
+                        return Err(EditError::Invalid(format!(
+                            "`{color}` is not a colour (#rrggbb)"
+                        )));
+                    }
+                    put_str(tx, &obj, "color", color)?;
+                }
+                MemberEdit::Color(None) => tx.put(&obj, "color", ScalarValue::Null)?,
             }
         }
         Op::AddDevice {

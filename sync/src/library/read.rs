@@ -3,11 +3,13 @@
 //! heads), plus the live feeds (changes, peers' ephemera) and broadcasting
 //! an ephemeral message. Nothing here changes a document.
 
+use std::collections::BTreeMap;
+
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use futures::{Stream, StreamExt as _};
 use guild_model::{
-    Access, AccessLevel, CURRENT_SCHEMA_VERSION, Charter, Conflict, migrate, scalar_conflicts,
-    schema_version,
+    Access, AccessLevel, CURRENT_SCHEMA_VERSION, Charter, Conflict, Member, migrate,
+    scalar_conflicts, schema_version,
 };
 use samod::{DocHandle, DocumentId};
 use tokio::sync::mpsc;
@@ -42,6 +44,8 @@ pub struct DocumentSummary {
     pub last_change: Option<i64>,
     /// How many changes its history holds.
     pub changes: usize,
+    /// Its members, by id (to name the people a charter is shared with).
+    pub members: BTreeMap<String, Member>,
 }
 
 impl Library {
@@ -175,6 +179,7 @@ impl Library {
                 title: Charter::title_of(doc).unwrap_or_default(),
                 last_change,
                 changes: change_count(doc),
+                members: Charter::members_of(doc),
             }
         }))
     }

@@ -38,6 +38,11 @@ pub(crate) fn show(
         Dialog::Share => share::show(ctx, vm, state, send, &mut open, false),
         Dialog::Workshop => share::show(ctx, vm, state, send, &mut open, true),
     }
+    // Escape closes a dialog, as on every desktop (a focused text field
+    // takes the first Escape to let go of the keyboard).
+    if ctx.input(|i| i.key_pressed(egui::Key::Escape)) && ctx.memory(|m| m.focused().is_none()) {
+        open = false;
+    }
     if !open {
         state.dialog = Dialog::None;
     }

@@ -10,6 +10,7 @@ use guild_model::{Change, Op};
 use super::{SectionCtx, button};
 use crate::present::format_time;
 use crate::ui::commands::UiCommand;
+use crate::ui::section::Section;
 use crate::ui::view_model::{HistoryRow, HistoryView, VersionView};
 
 /// A pause longer than this starts a new session.
@@ -42,6 +43,14 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         ui.spinner();
         return;
     };
+    if let Some(version) = history
+        .version
+        .as_ref()
+        .filter(|v| ctx.state.reading_version.as_deref() == Some(v.hash.as_str()))
+    {
+        read_in_full(ui, ctx, version);
+        return;
+    }
     removed_while_edited(ui, ctx, history);
     ui.columns(2, |columns| {
         timeline(&mut columns[0], ctx, history);
@@ -204,11 +213,16 @@ fn timeline(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {
             .is_none_or(|p| p.author != row.author || (p.time - row.time).abs() > SESSION_GAP_SECS);
         if new_session {
             ui.add_space(6.0);
-            ui.label(
-                RichText::new(format!("{} · {}", row.author, format_time(row.time)))
-                    .strong()
-                    .color(Color32::from_rgb(52, 101, 164)),
-            );
+            ui.horizontal(|ui| {
+                if let Some(rgb) = row.color {
+                    crate::ui::shell::dot(ui, crate::ui::shell::color(rgb));
+                }
+                ui.label(
+                    RichText::new(format!("{} · {}", row.author, format_time(row.time)))
+                        .strong()
+                        .color(Color32::from_rgb(52, 101, 164)),
+                );
+            });
         }
         for milestone in &row.milestones {
             ui.label(RichText::new(format!("Milestone: {milestone}")).strong());
@@ -229,7 +243,11 @@ fn timeline(ui: &mut egui::Ui, ctx: &SectionCtx<'_>, history: &HistoryView) {
             }
             ui.label(&row.message);
             if !row.sections.is_empty() {
-                ui.label(RichText::new(row.sections.join(", ")).weak());
+                // A change to many sections (the first) would run into the
+                // version beside the timeline: cut it, all of it on hover.
+                let sections = row.sections.join(", ");
+                ui.add(egui::Label::new(RichText::new(&sections).weak()).truncate())
+                    .on_hover_text(sections);
             }
         });
         previous = Some(row);
@@ -313,8 +331,13 @@ fn version_panel(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionV
             .on_hover_text(&difference.path);
     }
     ui.add_space(8.0);
-    ui.label(RichText::new("Then").strong());
-    let then = &version.charter;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Then").strong());
+        if button(ui, "Read it in full", "Read this version in full").clicked() {
+            ctx.state.reading_version = Some(version.hash.clone());
+        }
+    });
+    let then = &version.then.view.charter;
     for (heading, text) in [
         ("Title", then.meta.title.as_str()),
         ("Purpose", then.purpose.text.as_str()),
@@ -333,4 +356,40 @@ fn version_panel(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionV
         ))
         .weak(),
     );
+}
+
+/// The charter as it was at `version`, every section drawn by its own code
+/// from the old charter, read-only, above a way back to the history.
+fn read_in_full(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionView) {
+    let short = &version.hash[..8];
+    ui.horizontal(|ui| {
+        if button(ui, "◀ Back to the history", "Back to the history").clicked() {
+            ctx.state.reading_version = None;
+        }
+        ui.label(
+            RichText::new(format!("Version {short}, as it was — read-only"))
+                .strong()
+                .size(16.0),
+        );
+    });
+    ui.separator();
+    // Nothing drawn from the old charter may edit the live one.
+    let ignore = |_: UiCommand| {};
+    let mut then = SectionCtx {
+        open: &version.then,
+        history: None,
+        proposals: None,
+        library: ctx.library,
+        state: ctx.state,
+        send: &ignore,
+        me: ctx.me.clone(),
+    };
+    for section in Section::ALL.iter().filter(|s| **s != Section::History) {
+        ui.push_id(("then", section.label()), |ui| {
+            ui.add_space(10.0);
+            ui.heading(section.label());
+            ui.add_space(4.0);
+            super::show_section(ui, *section, &mut then);
+        });
+    }
 }

@@ -75,18 +75,25 @@ pub(crate) fn show(
     ui.add_space(6.0);
     ui.heading(section.label());
     ui.add_space(6.0);
+    show_section(ui, section, &mut ctx);
+}
+
+/// One section's content, drawn from `ctx.open` (the live charter, or an
+/// old version read-only).
+pub(crate) fn show_section(ui: &mut egui::Ui, section: Section, ctx: &mut SectionCtx<'_>) {
+    let ctx = &mut *ctx;
     match section {
-        Section::Overview => overview::show(ui, &mut ctx),
-        Section::Purpose => purpose::show(ui, &mut ctx),
-        Section::Vision => vision::show(ui, &mut ctx),
-        Section::Objectives => objectives::show(ui, &mut ctx),
-        Section::Inquiry => inquiry::show(ui, &mut ctx),
-        Section::Pitch => pitch::show(ui, &mut ctx),
-        Section::ValueMap => value_map::show(ui, &mut ctx),
-        Section::Stories => stories::show(ui, &mut ctx),
-        Section::Bridges => bridges::show(ui, &mut ctx),
-        Section::Members => members::show(ui, &mut ctx),
-        Section::History => history::show(ui, &mut ctx),
+        Section::Overview => overview::show(ui, ctx),
+        Section::Purpose => purpose::show(ui, ctx),
+        Section::Vision => vision::show(ui, ctx),
+        Section::Objectives => objectives::show(ui, ctx),
+        Section::Inquiry => inquiry::show(ui, ctx),
+        Section::Pitch => pitch::show(ui, ctx),
+        Section::ValueMap => value_map::show(ui, ctx),
+        Section::Stories => stories::show(ui, ctx),
+        Section::Bridges => bridges::show(ui, ctx),
+        Section::Members => members::show(ui, ctx),
+        Section::History => history::show(ui, ctx),
     }
 }
 

@@ -192,3 +192,63 @@ fn a_card_removed_by_a_peer_while_edited_keeps_the_draft_as_a_new_card() {
             .is_none()
     );
 }
+
+/// One frame as eframe runs it: the app's raw-input hook first (kittest
+/// does not call it), then the frame with every event still queued.
+fn frame_as_eframe_runs_it(harness: &mut Harness<'_, GuildApp>) {
+    let ctx = harness.ctx.clone();
+    let mut input = harness.input().clone();
+    eframe::App::raw_input_hook(harness.state_mut(), &ctx, &mut input);
+    *harness.input_mut() = input;
+    harness.step();
+}
+
+#[test]
+fn keys_typed_just_before_a_click_into_another_field_stay_in_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Value map");
+    // The field clicked is drawn before the one typed into, so without
+    // care it would take the focus before the keys are read.
+    let first = "New card (Members · long term)";
+    let second = "New card (Members · short term)";
+    type_into(&mut harness, first, "Mentor");
+    // A fast typist on a slow frame: the last keys and the click into the
+    // next field reach the window together, as one frame's input.
+    let target = text_input(&harness, second).rect().center();
+    let events = &mut harness.input_mut().events;
+    events.push(egui::Event::Text("s".into()));
+    events.push(egui::Event::Text("!".into()));
+    events.push(egui::Event::PointerMoved(target));
+    events.push(egui::Event::PointerButton {
+        pos: target,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    frame_as_eframe_runs_it(&mut harness);
+    harness.input_mut().events.push(egui::Event::PointerButton {
+        pos: target,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    for _ in 0..3 {
+        frame_as_eframe_runs_it(&mut harness);
+    }
+    assert_eq!(
+        text_input(&harness, first).value().as_deref(),
+        Some("Mentors!"),
+        "the keys typed before the click"
+    );
+    assert_eq!(
+        text_input(&harness, second).value().as_deref(),
+        Some(""),
+        "nothing typed before the click lands in the field clicked"
+    );
+    assert!(
+        text_input(&harness, second).is_focused(),
+        "the click still moves the focus"
+    );
+}

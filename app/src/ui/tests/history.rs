@@ -109,3 +109,84 @@ fn the_timeline_reads_undo_of_undo_as_redo_and_hides_internal_keys() {
     // The first entry still names the sections people know.
     assert!(harness.query_all(by().label_contains("purpose")).count() > 0);
 }
+
+#[test]
+fn an_old_version_reads_in_full_every_section_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    set_purpose(&mut harness, "The old purpose.");
+    harness.state().command(UiCommand::Edit {
+        doc: open_id(&harness),
+        ops: vec![Op::AddObjective {
+            id: guild_model::new_id(),
+            title: "Run a data clinic".into(),
+            position: guild_model::Position::End,
+        }],
+        base: None,
+    });
+    wait_for(&mut harness, "the objective", |vm| {
+        on_charter(vm, |c| !c.objectives.is_empty())
+    });
+    let old = harness.state().view().open.as_ref().unwrap().view.heads[0].to_string();
+    set_purpose(&mut harness, "Everyone's live work.");
+
+    go_to(&mut harness, "History");
+    wait_for(&mut harness, "the timeline", |vm| {
+        vm.history.as_ref().is_some_and(|h| h.rows.len() >= 3)
+    });
+    click(&mut harness, &format!("View version {}", &old[..8]));
+    wait_for(&mut harness, "the old version", |vm| {
+        vm.history
+            .as_ref()
+            .and_then(|h| h.version.as_ref())
+            .is_some_and(|v| v.hash == old)
+    });
+    click(&mut harness, "Read this version in full");
+    shows(
+        &harness,
+        &format!("Version {}, as it was — read-only", &old[..8]),
+    );
+    // Every section, drawn as it was: the old purpose, the objective, the
+    // value map's cells.
+    for heading in [
+        "Purpose",
+        "Vision",
+        "Objectives",
+        "Appreciative inquiry",
+        "Value map",
+        "Value stories",
+        "Bridges",
+        "Members",
+        "LONG TERM",
+        "Core group (1)",
+    ] {
+        assert!(
+            harness.query_all(by().label(heading)).next().is_some(),
+            "the old version has no {heading:?} section"
+        );
+    }
+    let purpose_then = harness
+        .query_all(
+            by().label("Purpose")
+                .role(egui::accesskit::Role::MultilineTextInput),
+        )
+        .filter_map(|n| n.value())
+        .collect::<Vec<_>>();
+    assert_eq!(purpose_then, ["The old purpose."], "the purpose as it was");
+    shows(&harness, "Run a data clinic");
+    // Read-only: nothing offers to add or edit.
+    for action in ["Add objective", "I set this purpose", "Add member"] {
+        assert!(
+            harness.query_by_label(action).is_none(),
+            "the old version offers {action:?}"
+        );
+    }
+    click(&mut harness, "Back to the history");
+    shows(&harness, "Restore this version");
+    assert_eq!(
+        purpose(&harness),
+        "Everyone's live work.",
+        "nothing changed"
+    );
+}

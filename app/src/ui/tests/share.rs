@@ -95,7 +95,7 @@ fn a_workshop_can_be_stopped_and_its_dialog_fits_a_laptop_screen() {
 }
 
 /// Opens the Share dialog and makes an invite with the access chosen.
-fn make_invite(harness: &mut egui_kittest::Harness<'_, super::GuildApp>) {
+pub(crate) fn make_invite(harness: &mut egui_kittest::Harness<'_, super::GuildApp>) {
     click(harness, "Share…");
     click(harness, "Make an invite");
     wait_for(harness, "the ticket", |vm| vm.ticket.is_some());

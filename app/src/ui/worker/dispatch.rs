@@ -47,6 +47,7 @@ impl Worker {
             }
             UiCommand::Presence { section } => {
                 self.section = section;
+                self.remember_place();
                 self.broadcast_presence().await;
             }
             UiCommand::LoadHistory { doc } => self.load_history(&doc, None).await,
@@ -202,6 +203,7 @@ impl Worker {
             self.open = None;
             self.vm.open = None;
             (self.changes, self.ephemera) = (None, None);
+            self.remember_place();
         }
         self.refresh_library().await;
     }
@@ -211,6 +213,7 @@ impl Worker {
             self.toast(format!("cannot save your name: {e}"), true);
         }
         self.vm.identity = Some(identity);
+        self.introduce_me().await;
         self.broadcast_presence().await;
     }
 

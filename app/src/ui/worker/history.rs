@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use automerge::Automerge;
 use guild_model::Charter;
+use guild_sync::CharterView;
 
-use super::super::view_model::{HistoryRow, HistoryView, Proposals, VersionView};
+use super::super::view_model::{HistoryRow, HistoryView, OpenCharter, Proposals, VersionView};
 use super::Worker;
 use crate::present::{blame_summary, change_message, removal_notice, shown_sections};
 
@@ -40,7 +41,7 @@ impl Worker {
             doc: doc.to_owned(),
             heads: document.get_heads(),
             rows: rows(&document, &charter),
-            version: shown.and_then(|hash| version(&document, &charter, hash)),
+            version: shown.and_then(|hash| version(&document, doc, &charter, hash)),
             blame_rows: blame
                 .fields
                 .iter()
@@ -140,6 +141,9 @@ fn rows(document: &Automerge, charter: &Charter) -> Vec<HistoryRow> {
                     .map(|(name, _)| name.clone())
                     .collect(),
                 author: guild_model::author_of(charter, &entry.actor),
+                color: charter
+                    .member_of_actor(&entry.actor)
+                    .and_then(|(_, m)| m.rgb()),
                 hash,
                 time: entry.time,
                 message: change_message(&entry.message),
@@ -150,12 +154,24 @@ fn rows(document: &Automerge, charter: &Charter) -> Vec<HistoryRow> {
 }
 
 /// The version the change `hash` ends, compared with `now`.
-fn version(document: &Automerge, now: &Charter, hash: String) -> Option<VersionView> {
+fn version(document: &Automerge, doc: &str, now: &Charter, hash: String) -> Option<VersionView> {
     let heads = guild_model::resolve_version(document, &hash).ok()?;
-    let then = guild_model::charter_at(document, &heads).ok()?;
+    let charter = guild_model::charter_at(document, &heads).ok()?;
+    let view = CharterView {
+        id: doc.to_owned(),
+        charter,
+        heads: heads.clone(),
+        conflicts: Vec::new(),
+        changes: 0,
+        read_only: true,
+    };
     Some(VersionView {
-        differences: guild_model::diff_charters(&then, now),
-        charter: then,
+        differences: guild_model::diff_charters(&view.charter, now),
+        then: Arc::new(OpenCharter {
+            view: Arc::new(view),
+            status: None,
+            presence: Vec::new(),
+        }),
         heads,
         hash,
     })

@@ -11,6 +11,7 @@
 mod dispatch;
 mod export;
 mod history;
+mod place;
 mod presence;
 mod profile;
 
@@ -183,6 +184,8 @@ struct Worker {
     ephemera: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
     /// Where this person is, as peers are told.
     section: Section,
+    /// Where the window is, as `DIR/window.json` last said.
+    place: place::Place,
     presence: HashMap<String, Presence>,
     next_toast: u64,
     done_tx: mpsc::UnboundedSender<Done>,
@@ -217,7 +220,11 @@ async fn run(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(node, &config, identity, shared, repaint, done_tx);
     let control = worker.listen(tx);
-    worker.begin(config.open).await;
+    let last = place::read(&config.data_dir);
+    match config.open {
+        Some(doc) => worker.begin(Some(doc), None).await,
+        None => worker.begin(last.open, last.section).await,
+    }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut ticks: u64 = 0;
     loop {
@@ -287,6 +294,7 @@ impl Worker {
             changes: None,
             ephemera: None,
             section: Section::Overview,
+            place: place::Place::default(),
             undo: HashMap::new(),
             redo: HashMap::new(),
             presence: HashMap::new(),
@@ -312,11 +320,17 @@ impl Worker {
     }
 
     /// Opens `open` if given, reaches every charter's peers, lists the library.
-    async fn begin(&mut self, open: Option<String>) {
+    /// Opens `open` on `section` (where the window was last time, or the
+    /// charter the command line named), then reads the library.
+    async fn begin(&mut self, open: Option<String>, section: Option<Section>) {
         // A charter remembered from last time may have been removed since.
         if let Some(doc) = open
             && self.node.library().resolve(&doc).is_ok()
         {
+            if let Some(section) = section {
+                self.section = section;
+                self.vm.reopened_section = Some((doc.clone(), section));
+            }
             self.open(&doc).await;
             // Shown before the other charters load: the one the person
             // was working on comes first.
@@ -347,6 +361,18 @@ impl Worker {
             Some(bytes) = recv(&mut self.ephemera) => Event::Presence(bytes),
             Some(done) = done_rx.recv() => Event::Done(done),
             _ = tick.tick() => Event::Tick,
+        }
+    }
+
+    /// Writes where the window is now, if that changed.
+    fn remember_place(&mut self) {
+        let now = place::Place {
+            open: self.open.clone(),
+            section: self.open.as_ref().map(|_| self.section),
+        };
+        if now != self.place {
+            place::write(&self.data_dir, &now);
+            self.place = now;
         }
     }
 
@@ -381,6 +407,8 @@ impl Worker {
         self.open = Some(doc.clone());
         self.presence.clear();
         self.refresh_open().await;
+        self.remember_place();
+        self.introduce_me().await;
         let _ = self.node.connect_peers(&doc).await;
         self.broadcast_presence().await;
     }
@@ -390,6 +418,8 @@ impl Worker {
         self.open = None;
         self.vm.open = None;
         (self.changes, self.ephemera) = (None, None);
+        self.vm.reopened_section = None;
+        self.remember_place();
         self.refresh_library().await;
     }
 
@@ -437,13 +467,7 @@ impl Worker {
             let others = library
                 .access(&id)
                 .await
-                .map(|a| {
-                    a.devices
-                        .iter()
-                        .filter(|(e, _)| **e != me && a.level_of(e).is_some())
-                        .map(|(_, d)| d.label.clone())
-                        .collect()
-                })
+                .map(|access| crate::present::shared_with(&access, &summary.members, &me))
                 .unwrap_or_default();
             let status = self.node.status(&id).await.ok();
             entries.push(LibraryEntry {
