@@ -295,7 +295,9 @@ pub struct Member {
     /// Place in the list.
     pub order: String,
     /// The colour they chose for themselves (`#rrggbb`), shown beside their
-    /// name in the history; absent for members someone else added.
+    /// name in the history; absent for members someone else added, and
+    /// from charters written before members had colours.
+    #[autosurgeon(missing = "Default::default")]
     pub color: Option<String>,
 }
 

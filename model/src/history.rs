@@ -234,4 +234,42 @@ mod tests {
         ));
         assert_eq!(history(&doc, 1).len(), 1);
     }
+
+    #[test]
+    fn a_member_from_before_colours_reads_and_authors_are_found_by_device_prefix() {
+        use automerge::transaction::Transactable as _;
+        let mut doc = new_charter("Old CoP", 1_700_000_000).unwrap();
+        apply(
+            &mut doc,
+            &Op::AddMember {
+                id: "m1".into(),
+                name: "Ana".into(),
+                role: crate::Role::Member,
+                unit: None,
+                position: Position::End,
+            },
+            1_700_000_010,
+        )
+        .unwrap();
+        apply(
+            &mut doc,
+            &Op::AddDevice {
+                member: "m1".into(),
+                actor: "abcd".into(),
+                label: "laptop".into(),
+            },
+            1_700_000_020,
+        )
+        .unwrap();
+        // As an older Guild wrote a member: no `color` key at all.
+        let mut tx = doc.transaction();
+        let members = tx.get(automerge::ROOT, "members").unwrap().unwrap().1;
+        let ana = tx.get(&members, "m1").unwrap().unwrap().1;
+        tx.delete(&ana, "color").unwrap();
+        tx.commit();
+        let charter = Charter::from_doc(&doc).expect("a member without a colour reads");
+        assert_eq!(charter.members["m1"].color, None);
+        assert_eq!(author_of(&charter, "abcd0123"), "Ana");
+        assert_eq!(Charter::members_of(&doc).len(), 1);
+    }
 }
