@@ -59,6 +59,9 @@ pub struct Charter {
     /// For a personal copy: the charter it was copied from.
     #[autosurgeon(missing = "Default::default")]
     pub forked_from: Option<String>,
+    /// A workshop's agenda and votes. Absent until a facilitator used it.
+    #[autosurgeon(missing = "Default::default")]
+    pub workshop: crate::workshop::Workshop,
 }
 
 /// A named version of the charter.

@@ -47,6 +47,7 @@ mod skeleton;
 mod template;
 mod text_diff;
 mod undo;
+mod workshop;
 
 pub use blame::{Attribution, Blame, RemovedWhileEdited, Share, Stamp, blame};
 pub use charter::{
@@ -76,3 +77,4 @@ pub use restore::{common_heads, copy_paths, keep_only_device, restore_version};
 pub use template::{SEED_VALUE_TABLE, seed_cards};
 pub use text_diff::single_splice;
 pub use undo::undo_change;
+pub use workshop::{MAX_DOTS, Running, Step, Vote, Workshop};

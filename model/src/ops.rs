@@ -5,6 +5,7 @@
 //! carry their own ids and texts, so applying one is deterministic.
 
 mod apply;
+mod apply_workshop;
 mod doc;
 
 pub(crate) use apply::apply_in as apply_in_tx;
@@ -298,6 +299,39 @@ pub enum Op {
     },
     /// Remove an item, and the links to it, in one change.
     RemoveItem { collection: Collection, id: String },
+    /// Add a timeboxed step at the end of the workshop's agenda.
+    AddStep {
+        id: String,
+        title: String,
+        minutes: u32,
+    },
+    /// Take a step off the agenda (and stop it if it runs).
+    RemoveStep { id: String },
+    /// Start a step's countdown now, for everyone.
+    StartStep { id: String },
+    /// Stop the running step.
+    StopStep,
+    /// Open a dot vote on `items`, `dots` dots per person.
+    OpenVote {
+        id: String,
+        title: String,
+        items: Vec<String>,
+        dots: u8,
+    },
+    /// Close a vote: it takes no more dots and its counts are shown.
+    CloseVote { id: String },
+    /// `member` places a dot on `item`, in their first free slot.
+    PlaceDot {
+        vote: String,
+        member: String,
+        item: String,
+    },
+    /// `member` takes back the dot in `slot`.
+    TakeDot {
+        vote: String,
+        member: String,
+        slot: u8,
+    },
 }
 
 impl Op {
@@ -364,6 +398,16 @@ impl Op {
             Op::MarkMilestone { name, .. } => format!("Mark milestone “{}”", short(name)),
             Op::MoveItem { collection, .. } => format!("Move {}", collection.noun()),
             Op::RemoveItem { collection, .. } => format!("Remove {}", collection.noun()),
+            Op::AddStep { title, minutes, .. } => {
+                format!("Add step “{}” ({minutes} min)", short(title))
+            }
+            Op::RemoveStep { .. } => "Remove a step".into(),
+            Op::StartStep { .. } => "Start a step".into(),
+            Op::StopStep => "Stop the step".into(),
+            Op::OpenVote { title, .. } => format!("Open vote “{}”", short(title)),
+            Op::CloseVote { .. } => "Close a vote".into(),
+            Op::PlaceDot { .. } => "Place a dot".into(),
+            Op::TakeDot { .. } => "Take back a dot".into(),
         }
     }
 }

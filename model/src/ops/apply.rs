@@ -197,6 +197,14 @@ pub(crate) fn apply_in(
         | Op::AdmitDevice { .. }
         | Op::RevokeDevice { .. } => apply_access(tx, op, now),
         Op::MoveItem { .. } | Op::RemoveItem { .. } => apply_items(tx, op, salt),
+        Op::AddStep { .. }
+        | Op::RemoveStep { .. }
+        | Op::StartStep { .. }
+        | Op::StopStep
+        | Op::OpenVote { .. }
+        | Op::CloseVote { .. }
+        | Op::PlaceDot { .. }
+        | Op::TakeDot { .. } => super::apply_workshop::apply_workshop(tx, op, now, salt),
     }
 }
 

@@ -1,0 +1,131 @@
+//! A workshop's facilitation, synced with the charter under `workshop`: the
+//! agenda (timeboxed steps, the one running and since when, so every window
+//! shows the same countdown, late joiners included) and dot votes.
+//!
+//! A dot vote gives each member `dots` numbered slots; placing a dot fills a
+//! free slot with an item, moving it rewrites the slot, taking it back
+//! deletes it. A slot is one register, so concurrent or offline votes by one
+//! person on two devices can collide on a slot (one wins) but can never
+//! give them more than `dots` dots: the bound holds by construction, on
+//! every copy, whatever order changes arrive in.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::Serialize;
+
+/// Most dots a vote may give each person.
+pub const MAX_DOTS: u8 = 20;
+
+/// The workshop state of a charter; empty until a facilitator uses it.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Workshop {
+    /// Timeboxed steps, keyed by id.
+    pub steps: BTreeMap<String, Step>,
+    /// The step running now; none between steps.
+    #[autosurgeon(missing = "Default::default")]
+    pub running: Option<Running>,
+    /// Dot votes, keyed by id.
+    pub votes: BTreeMap<String, Vote>,
+}
+
+/// One timeboxed step of the agenda ("Dream — 15 min").
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Step {
+    /// What the room does.
+    pub title: String,
+    /// How long it lasts.
+    pub minutes: u32,
+    /// Place in the agenda.
+    pub order: String,
+}
+
+/// The step being run, and since when.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Running {
+    /// The step's id.
+    pub step: String,
+    /// When it started (unix seconds).
+    pub started_at: i64,
+}
+
+/// A dot vote over some of the charter's items.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Vote {
+    /// What the room votes on ("Which vision lines matter most?").
+    pub title: String,
+    /// The items voted on (ids of contributions, notes, cards or
+    /// objectives), in the order they were offered.
+    pub items: Vec<String>,
+    /// Dots each person has.
+    pub dots: u8,
+    /// When it was opened (unix seconds).
+    pub opened_at: i64,
+    /// When the facilitator closed it; counts are shown from then on.
+    #[autosurgeon(missing = "Default::default")]
+    pub closed_at: Option<i64>,
+    /// Each member's dots: member id → slot ("0" … dots−1) → item id.
+    pub ballots: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Vote {
+    /// Whether it still takes dots.
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+
+    /// The dots `member` has placed, slot by slot: only the vote's own
+    /// slots on the vote's own items count.
+    pub fn dots_of(&self, member: &str) -> Vec<(u8, &str)> {
+        let Some(ballot) = self.ballots.get(member) else {
+            return Vec::new();
+        };
+        ballot
+            .iter()
+            .filter_map(|(slot, item)| {
+                let slot: u8 = slot.parse().ok()?;
+                (slot < self.dots && self.items.contains(item)).then_some((slot, item.as_str()))
+            })
+            .collect()
+    }
+
+    /// The first slot `member` has free, if any.
+    pub fn free_slot(&self, member: &str) -> Option<u8> {
+        let used: Vec<u8> = self.dots_of(member).iter().map(|(s, _)| *s).collect();
+        (0..self.dots).find(|s| !used.contains(s))
+    }
+
+    /// Dots per item, most first (ties in the order the items were
+    /// offered), every item listed.
+    pub fn ranking(&self) -> Vec<(String, usize)> {
+        let mut counts: Vec<(String, usize)> = self.items.iter().map(|i| (i.clone(), 0)).collect();
+        for member in self.ballots.keys() {
+            for (_, item) in self.dots_of(member) {
+                if let Some(entry) = counts.iter_mut().find(|(i, _)| i == item) {
+                    entry.1 += 1;
+                }
+            }
+        }
+        // A stable sort keeps the offered order among equal counts.
+        counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        counts
+    }
+}
+
+impl Workshop {
+    /// Steps in agenda order.
+    pub fn steps_ordered(&self) -> Vec<(&String, &Step)> {
+        let mut steps: Vec<_> = self.steps.iter().collect();
+        steps.sort_by(|a, b| a.1.order.cmp(&b.1.order).then(a.0.cmp(b.0)));
+        steps
+    }
+
+    /// Seconds left in the running step at `now` (negative once over),
+    /// with the step.
+    pub fn time_left(&self, now: i64) -> Option<(&Step, i64)> {
+        let running = self.running.as_ref()?;
+        let step = self.steps.get(&running.step)?;
+        let end = running.started_at + i64::from(step.minutes) * 60;
+        Some((step, end - now))
+    }
+}
