@@ -415,7 +415,7 @@ impl DurableStorage {
         // under one lock.
         let mut overlay = self.overlay();
         let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
-        if matches!(chunk_kind(&key), ChunkKind::Incremental { .. })
+        if matches!(chunk_kind(&key), ChunkKind::Incremental)
             && !overlay.contains_key(&key)
             && self.written().take(&key)
         {

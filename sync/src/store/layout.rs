@@ -74,19 +74,21 @@ pub(crate) fn is_tmp_name(name: &OsStr) -> bool {
 
 /// What a key holds, as far as validation cares.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum ChunkKind<'a> {
-    /// One change; the key ends in the change's hash.
-    Incremental { hash: &'a str },
+pub(crate) enum ChunkKind {
+    /// Changes saved as they were made. samod names the chunk by its one
+    /// change's hash, automerge-repo (JS) by the SHA-256 of its bytes; the
+    /// name is not checked against the content.
+    Incremental,
     /// A whole document saved by compaction.
     Snapshot,
     /// Anything else (the storage id, keys from newer samod versions).
     Other,
 }
 
-pub(crate) fn chunk_kind(key: &StorageKey) -> ChunkKind<'_> {
+pub(crate) fn chunk_kind(key: &StorageKey) -> ChunkKind {
     let parts: Vec<&String> = key.into_iter().collect();
     match parts.as_slice() {
-        [_, kind, hash] if kind.as_str() == INCREMENTAL => ChunkKind::Incremental { hash },
+        [_, kind, _] if kind.as_str() == INCREMENTAL => ChunkKind::Incremental,
         [_, kind, _] if kind.as_str() == SNAPSHOT => ChunkKind::Snapshot,
         _ => ChunkKind::Other,
     }
@@ -95,9 +97,7 @@ pub(crate) fn chunk_kind(key: &StorageKey) -> ChunkKind<'_> {
 /// The document a key belongs to, if it is a document chunk.
 pub(crate) fn doc_of(key: &StorageKey) -> Option<&str> {
     match chunk_kind(key) {
-        ChunkKind::Incremental { .. } | ChunkKind::Snapshot => {
-            key.into_iter().next().map(String::as_str)
-        }
+        ChunkKind::Incremental | ChunkKind::Snapshot => key.into_iter().next().map(String::as_str),
         ChunkKind::Other => None,
     }
 }
@@ -122,7 +122,7 @@ mod tests {
     fn classifies_chunks() {
         assert_eq!(
             chunk_kind(&key(&["doc", "incremental", "h"])),
-            ChunkKind::Incremental { hash: "h" }
+            ChunkKind::Incremental
         );
         assert_eq!(
             chunk_kind(&key(&["doc", "snapshot", "h"])),

@@ -330,7 +330,7 @@ impl Writer {
         }
         match self.write(&key, &data) {
             Ok((path, dirs, fresh)) => {
-                if matches!(chunk_kind(&key), ChunkKind::Incremental { .. }) {
+                if matches!(chunk_kind(&key), ChunkKind::Incremental) {
                     batch_changes.insert(key.clone(), path.clone());
                 }
                 Some(Written {
@@ -358,13 +358,14 @@ impl Writer {
         let root = &self.shared.root;
         let path = root.join(key_to_relpath(key));
         let mut dirs = BTreeSet::new();
-        // An incremental chunk is named by its change's hash, so an intact
-        // file of that name already holds these bytes (samod re-puts every
-        // change it loads, which no earlier put of this process wrote;
-        // rewriting each would cost a file fsync). Its
-        // directory is still synced: a crash of the process that renamed it
-        // there may have left the entry itself not yet durable.
-        if matches!(chunk_kind(key), ChunkKind::Incremental { .. })
+        // samod names an incremental chunk by its change's hash, so the
+        // file of that name may already hold these very bytes (the same
+        // change put again, or written by a process that crashed before it
+        // confirmed it); comparing the bytes, never trusting the name,
+        // spares rewriting it (a file fsync). Its directory is still
+        // synced: a crash of the process that renamed it there may have
+        // left the entry itself not yet durable.
+        if matches!(chunk_kind(key), ChunkKind::Incremental)
             && std::fs::read(&path).is_ok_and(|existing| existing == data)
             && let Some(dir) = path.parent()
         {
@@ -416,7 +417,7 @@ impl Writer {
                 if overlay.get(&w.key).is_some_and(|(seq, _)| *seq == w.seq) {
                     overlay.remove(&w.key);
                 }
-                if w.fresh && matches!(chunk_kind(&w.key), ChunkKind::Incremental { .. }) {
+                if w.fresh && matches!(chunk_kind(&w.key), ChunkKind::Incremental) {
                     shared
                         .written
                         .lock()

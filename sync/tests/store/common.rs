@@ -59,6 +59,35 @@ pub(crate) fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// Every file under `root` with its inode, modification time and size, by
+/// path: equal before and after only if nothing was written, replaced or
+/// deleted.
+pub(crate) fn stat_tree(root: &Path) -> BTreeMap<String, (u64, std::time::SystemTime, u64)> {
+    #[cfg(unix)]
+    use std::os::unix::fs::MetadataExt as _;
+    let mut files = BTreeMap::new();
+    let mut to_visit = vec![root.to_path_buf()];
+    while let Some(dir) = to_visit.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            let meta = std::fs::metadata(&path).expect("stat");
+            if meta.is_dir() {
+                to_visit.push(path);
+            } else {
+                let rel = path.strip_prefix(root).expect("under root");
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                #[cfg(unix)]
+                let inode = meta.ino();
+                #[cfg(not(unix))]
+                let inode = 0;
+                let modified = meta.modified().expect("mtime");
+                files.insert(rel, (inode, modified, meta.len()));
+            }
+        }
+    }
+    files
+}
+
 pub(crate) fn open(dir: &Path) -> DurableStorage {
     DurableStorage::open(
         dir,

@@ -129,8 +129,6 @@ async fn garbage_never_panics_and_is_never_deleted() {
         b"\x85\x6f\x4a\x83".to_vec(),
         noise(7),
         noise(300),
-        // A valid change, under another change's name.
-        changes[1].raw_bytes().to_vec(),
     ];
     let mut prefixed = b"\x85\x6f\x4a\x83".to_vec();
     prefixed.extend(noise(200));
@@ -151,11 +149,17 @@ async fn garbage_never_panics_and_is_never_deleted() {
     }
     let good = inc.join(&name);
     std::fs::write(&good, changes[0].raw_bytes()).expect("write");
+    // A valid change under another change's name, or in snapshot/, is
+    // data all the same: content decides, never the name.
+    std::fs::write(inc.join("misnamed"), changes[1].raw_bytes()).expect("write");
+    std::fs::write(snap.join("just-a-change"), changes[1].raw_bytes()).expect("write");
 
     let store = open(tmp.path());
     let range = store.load_range(key(&[&doc])).await;
-    assert_eq!(range.len(), 1);
+    assert_eq!(range.len(), 3);
     assert!(range.contains_key(&incremental_key(&doc, &changes[0])));
+    assert!(range.contains_key(&key(&[&doc, "incremental", "misnamed"])));
+    assert!(range.contains_key(&key(&[&doc, "snapshot", "just-a-change"])));
     let mut reported: Vec<_> = store
         .health()
         .damaged

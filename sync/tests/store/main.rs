@@ -9,4 +9,5 @@ mod common;
 mod damage;
 mod failures;
 mod layout;
+mod samod_fs;
 mod samod_repo;
