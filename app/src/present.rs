@@ -147,6 +147,20 @@ pub(crate) fn shared_with(
     names
 }
 
+/// The words of an item a vote is on, whichever kind it is.
+pub(crate) fn item_text(charter: &Charter, id: &str) -> String {
+    let text = charter
+        .vision
+        .contributions
+        .get(id)
+        .map(|c| c.text.as_str())
+        .or_else(|| charter.inquiry.notes.get(id).map(|n| n.text.as_str()))
+        .or_else(|| charter.cards.get(id).map(|c| c.text.as_str()))
+        .or_else(|| charter.objectives.get(id).map(|o| o.title.as_str()))
+        .unwrap_or("(removed)");
+    text.trim().to_owned()
+}
+
 pub(crate) fn library_order(a: (Option<i64>, &str), b: (Option<i64>, &str)) -> Ordering {
     b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
 }

@@ -633,3 +633,48 @@ fn with_stdin(command: &mut Command, input: &[u8]) -> Output {
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
+
+#[test]
+fn a_facilitator_runs_a_dot_vote_from_the_terminal() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path();
+    let doc = new_charter(data);
+    ok(data, &["objective", "add", &doc, "Run a data clinic"]);
+    ok(data, &["objective", "add", &doc, "Pair across units"]);
+    let vote = ok(
+        data,
+        &[
+            "vote",
+            "open",
+            &doc,
+            "Which first?",
+            "--on",
+            "objectives",
+            "--dots",
+            "2",
+        ],
+    )
+    .trim()
+    .to_owned();
+    // Nobody votes who is not a member at this device.
+    let err = fails(data, &["vote", "dot", &doc, &vote, "Run a data clinic"]);
+    assert!(err.contains("not a member"), "{err}");
+    ok(data, &["member", "add", &doc, "Ana", "--me"]);
+    ok(data, &["vote", "dot", &doc, &vote, "Run a data clinic"]);
+    ok(data, &["vote", "dot", &doc, &vote, "Pair across units"]);
+    let full = fails(data, &["vote", "dot", &doc, &vote, "Run a data clinic"]);
+    assert!(full.contains("all 2 dots are placed"), "{full}");
+    ok(data, &["vote", "undot", &doc, &vote, "Pair across units"]);
+    ok(data, &["vote", "dot", &doc, &vote, "Run a data clinic"]);
+    let open = ok(data, &["vote", "show", &doc]);
+    assert!(
+        open.contains("counts are shown when the vote closes"),
+        "{open}"
+    );
+    assert!(!open.contains("1. "), "no ranking while open: {open}");
+    let closed = ok(data, &["vote", "close", &doc, "Which first?"]);
+    assert!(closed.contains("1. Run a data clinic  2"), "{closed}");
+    assert!(closed.contains("2. Pair across units  0"), "{closed}");
+    let history = ok(data, &["history", &doc]);
+    assert!(history.contains("Ana"), "dots are Ana's: {history}");
+}

@@ -138,6 +138,10 @@ pub(crate) enum MemberCommand {
         /// The unit they belong to (id, prefix or name).
         #[arg(long)]
         unit: Option<String>,
+        /// They are the person at this device: their edits and dots from
+        /// here are theirs (the window does this on its own).
+        #[arg(long)]
+        me: bool,
     },
 }
 
@@ -355,20 +359,28 @@ pub(super) async fn member(out: &mut Out, library: &Library, command: MemberComm
         name,
         role,
         unit,
+        me,
     } = command;
     let (doc, charter) = open(library, &doc).await?;
     let unit = unit
         .map(|u| item_id("unit", &charter.units, unit_name, &u))
         .transpose()?;
     let id = new_id();
-    let op = Op::AddMember {
+    let mut ops = vec![Op::AddMember {
         id: id.clone(),
         name,
         role,
         unit,
         position: Position::End,
-    };
-    apply_all(out, library, &doc, vec![op], Some(id)).await
+    }];
+    if me {
+        ops.push(Op::AddDevice {
+            member: id.clone(),
+            actor: library.device().to_hex(),
+            label: library.label(),
+        });
+    }
+    apply_all(out, library, &doc, ops, Some(id)).await
 }
 
 pub(super) async fn unit(out: &mut Out, library: &Library, command: UnitCommand) -> Result<()> {

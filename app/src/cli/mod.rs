@@ -12,6 +12,7 @@ mod items;
 mod network;
 mod output;
 mod resolve;
+mod votes;
 
 use std::ffi::OsString;
 use std::io::Read as _;
@@ -167,6 +168,9 @@ enum Command {
     /// Add bridges between units.
     #[command(subcommand)]
     Bridge(items::BridgeCommand),
+    /// Dot votes: open one on contributions, notes, cards or objectives; place your dots; close it.
+    #[command(subcommand)]
+    Vote(votes::VoteCommand),
     /// Write a charter out as Markdown, HTML, JSON or Automerge.
     Export(documents::ExportArgs),
     /// Store a copy of an exported `.automerge` charter.
@@ -494,6 +498,7 @@ async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()
         Command::Member(c) => items::member(out, library, c).await,
         Command::Unit(c) => items::unit(out, library, c).await,
         Command::Bridge(c) => items::bridge(out, library, c).await,
+        Command::Vote(c) => votes::vote(out, library, c).await,
         Command::Devices { doc } => network::devices(out, library, &doc).await,
         Command::Revoke { doc, device } => network::revoke(out, host, &doc, &device).await,
         Command::Share(args) => network::share(out, host, args).await,

@@ -7,7 +7,7 @@ use super::section::Section;
 use super::state::UiState;
 use super::view_model::{Phase, ViewModel};
 use super::worker::{WindowConfig, WorkerHandle};
-use super::{dialogs, library_view, sections, shell};
+use super::{countdown, dialogs, library_view, sections, shell};
 
 /// The Guild window.
 pub(crate) struct GuildApp {
@@ -69,6 +69,9 @@ impl eframe::App for GuildApp {
             }
         }
         shell::top_bar(ui, &vm, &mut self.state, &send);
+        if let Some(open) = &vm.open {
+            countdown::banner(ui, open);
+        }
         shell::status_bar(ui, &vm);
         match &vm.open {
             Some(open) => {

@@ -7,6 +7,7 @@
 
 mod app;
 mod commands;
+mod countdown;
 mod dialogs;
 #[cfg(feature = "bench")]
 pub mod frame_bench;

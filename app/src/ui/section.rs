@@ -15,11 +15,12 @@ pub(crate) enum Section {
     Stories,
     Bridges,
     Members,
+    Workshop,
     History,
 }
 
 impl Section {
-    pub(crate) const ALL: [Section; 11] = [
+    pub(crate) const ALL: [Section; 12] = [
         Section::Overview,
         Section::Purpose,
         Section::Vision,
@@ -30,6 +31,7 @@ impl Section {
         Section::Stories,
         Section::Bridges,
         Section::Members,
+        Section::Workshop,
         Section::History,
     ];
 
@@ -45,6 +47,7 @@ impl Section {
             Section::Stories => "Value stories",
             Section::Bridges => "Bridges",
             Section::Members => "Members",
+            Section::Workshop => "Workshop",
             Section::History => "History",
         }
     }
@@ -62,6 +65,7 @@ impl Section {
             Section::Stories => "stories",
             Section::Bridges => "bridges",
             Section::Members => "members",
+            Section::Workshop => "workshop",
             Section::History => "history",
         }
     }

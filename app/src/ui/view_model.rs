@@ -142,6 +142,9 @@ pub(crate) struct ViewModel {
     /// The charter reopened from last time and the section it was on.
     pub(crate) reopened_section: Option<(String, super::section::Section)>,
     pub(crate) endpoint: String,
+    /// This device's id (the prefix of its actor ids, hex): a member whose
+    /// devices include it is this person.
+    pub(crate) device: String,
     pub(crate) lan: bool,
     /// The last invite ticket made, for the share dialog.
     pub(crate) ticket: Option<String>,

@@ -383,6 +383,7 @@ fn read_in_full(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionVi
         state: ctx.state,
         send: &ignore,
         me: ctx.me.clone(),
+        member: None,
     };
     for section in Section::ALL.iter().filter(|s| **s != Section::History) {
         ui.push_id(("then", section.label()), |ui| {

@@ -12,6 +12,7 @@ mod purpose;
 mod stories;
 mod value_map;
 mod vision;
+mod workshop;
 
 use egui::{Response, RichText, Role, WidgetInfo};
 use guild_model::Op;
@@ -34,6 +35,8 @@ pub(crate) struct SectionCtx<'a> {
     pub(crate) send: &'a dyn Fn(UiCommand),
     /// This person's name, for authorship and endorsements.
     pub(crate) me: String,
+    /// The member this device edits as (who votes), once introduced.
+    pub(crate) member: Option<String>,
 }
 
 impl SectionCtx<'_> {
@@ -68,6 +71,13 @@ pub(crate) fn show(
         state,
         send,
         me: me.to_owned(),
+        member: open
+            .view
+            .charter
+            .members
+            .iter()
+            .find(|(_, m)| m.devices.contains_key(&vm.device))
+            .map(|(id, _)| id.clone()),
     };
     // The navigation was drawn first: a section the person is leaving is
     // drawn once more, and its open pencil edit is saved then.
@@ -93,6 +103,7 @@ pub(crate) fn show_section(ui: &mut egui::Ui, section: Section, ctx: &mut Sectio
         Section::Stories => stories::show(ui, ctx),
         Section::Bridges => bridges::show(ui, ctx),
         Section::Members => members::show(ui, ctx),
+        Section::Workshop => workshop::show(ui, ctx),
         Section::History => history::show(ui, ctx),
     }
 }
