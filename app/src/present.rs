@@ -149,16 +149,7 @@ pub(crate) fn shared_with(
 
 /// The words of an item a vote is on, whichever kind it is.
 pub(crate) fn item_text(charter: &Charter, id: &str) -> String {
-    let text = charter
-        .vision
-        .contributions
-        .get(id)
-        .map(|c| c.text.as_str())
-        .or_else(|| charter.inquiry.notes.get(id).map(|n| n.text.as_str()))
-        .or_else(|| charter.cards.get(id).map(|c| c.text.as_str()))
-        .or_else(|| charter.objectives.get(id).map(|o| o.title.as_str()))
-        .unwrap_or("(removed)");
-    text.trim().to_owned()
+    charter.item_words(id).unwrap_or("(removed)").to_owned()
 }
 
 pub(crate) fn library_order(a: (Option<i64>, &str), b: (Option<i64>, &str)) -> Ordering {
@@ -187,12 +178,16 @@ pub(crate) enum ExportFormat {
     Json,
     /// The full Automerge document, with history.
     Automerge,
+    /// A workshop's summary as an HTML page: agenda, notes by phase,
+    /// contributions, ranked votes, who took part.
+    Workshop,
 }
 
 impl ExportFormat {
     /// Every format, in the order the window offers them.
-    pub(crate) const ALL: [ExportFormat; 4] = [
+    pub(crate) const ALL: [ExportFormat; 5] = [
         ExportFormat::Html,
+        ExportFormat::Workshop,
         ExportFormat::Markdown,
         ExportFormat::Json,
         ExportFormat::Automerge,
@@ -205,13 +200,14 @@ impl ExportFormat {
             ExportFormat::Markdown => "Markdown",
             ExportFormat::Json => "JSON",
             ExportFormat::Automerge => "Automerge (full history)",
+            ExportFormat::Workshop => "Workshop summary (HTML)",
         }
     }
 
     /// The file extension, without the dot.
     pub(crate) fn extension(self) -> &'static str {
         match self {
-            ExportFormat::Html => "html",
+            ExportFormat::Html | ExportFormat::Workshop => "html",
             ExportFormat::Markdown => "md",
             ExportFormat::Json => "json",
             ExportFormat::Automerge => "automerge",
@@ -232,6 +228,7 @@ pub(crate) async fn export_bytes(
     let text = match format {
         ExportFormat::Markdown => guild_model::to_markdown(&charter),
         ExportFormat::Html => guild_model::to_html(&charter),
+        ExportFormat::Workshop => guild_model::to_workshop_html(&charter),
         // A text file ends with a newline; the renderer leaves it off.
         ExportFormat::Json | ExportFormat::Automerge => guild_model::to_json(&charter) + "\n",
     };

@@ -677,4 +677,7 @@ fn a_facilitator_runs_a_dot_vote_from_the_terminal() {
     assert!(closed.contains("2. Pair across units  0"), "{closed}");
     let history = ok(data, &["history", &doc]);
     assert!(history.contains("Ana"), "dots are Ana's: {history}");
+    let summary = ok(data, &["export", &doc, "--format", "workshop"]);
+    assert!(summary.contains("Data CoP — workshop summary"), "{summary}");
+    assert!(summary.contains("<li>Run a data clinic — 2</li>"), "{summary}");
 }

@@ -414,6 +414,19 @@ impl Charter {
         autosurgeon::hydrate_prop(doc, automerge::ROOT, "members").unwrap_or_default()
     }
 
+    /// The words of a contribution, inquiry note, value-map card or
+    /// objective (the items a vote can be on), by id.
+    pub fn item_words(&self, id: &str) -> Option<&str> {
+        self.vision
+            .contributions
+            .get(id)
+            .map(|x| x.text.as_str())
+            .or_else(|| self.inquiry.notes.get(id).map(|n| n.text.as_str()))
+            .or_else(|| self.cards.get(id).map(|x| x.text.as_str()))
+            .or_else(|| self.objectives.get(id).map(|o| o.title.as_str()))
+            .map(str::trim)
+    }
+
     /// The member who edits from the device that made `actor`'s changes.
     pub fn member_of_actor(&self, actor: &str) -> Option<(&String, &Member)> {
         self.members.iter().find(|(_, m)| m.edits_from(actor))

@@ -288,7 +288,7 @@ fn or_empty(s: &str) -> &str {
     }
 }
 
-fn or_untitled(s: &str) -> &str {
+pub(crate) fn or_untitled(s: &str) -> &str {
     if s.trim().is_empty() {
         "Untitled charter"
     } else {
@@ -296,7 +296,7 @@ fn or_untitled(s: &str) -> &str {
     }
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -311,7 +311,7 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn para(s: &str) -> String {
+pub(crate) fn para(s: &str) -> String {
     if s.trim().is_empty() {
         return "<p class=\"empty\">Not written yet.</p>".into();
     }
@@ -320,7 +320,7 @@ fn para(s: &str) -> String {
         .collect()
 }
 
-const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:860px;margin:2em auto;padding:0 1em;color:#1d232b}\
+pub(crate) const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:860px;margin:2em auto;padding:0 1em;color:#1d232b}\
 h1{font-size:2em;margin-bottom:.2em}h2{border-bottom:2px solid #3d6fb6;padding-bottom:.2em;margin-top:1.6em}\
 .meta{color:#555}.empty{color:#999;font-style:italic}table{border-collapse:collapse;width:100%}\
 th,td{border:1px solid #bbb;padding:.5em;vertical-align:top}th{background:#eef3fa}td ul{margin:0;padding-left:1.2em}\

@@ -23,7 +23,16 @@ impl Worker {
             .unwrap_or_default();
         let dialog = rfd::AsyncFileDialog::new()
             .set_title("Export the charter")
-            .set_file_name(format!("{}.{}", file_stem(&title), format.extension()))
+            .set_file_name(format!(
+                "{}{}.{}",
+                file_stem(&title),
+                if format == ExportFormat::Workshop {
+                    "-workshop"
+                } else {
+                    ""
+                },
+                format.extension()
+            ))
             .add_filter(format.name(), &[format.extension()]);
         let done = self.done_tx.clone();
         tokio::spawn(async move {
