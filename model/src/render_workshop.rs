@@ -94,10 +94,10 @@ fn votes(h: &mut String, c: &Charter) {
     let mut votes: Vec<_> = c.workshop.votes.iter().collect();
     votes.sort_by_key(|(id, v)| (v.opened_at, (*id).clone()));
     for (_, vote) in votes {
-        let voters = vote.ballots.values().filter(|b| !b.is_empty()).count();
+        let people = vote.ballots.values().filter(|b| !b.is_empty()).count();
         let _ = write!(
             h,
-            "<h3>{}</h3><p class=\"meta\">{} dots each · {voters} voted</p>",
+            "<h3>{}</h3><p class=\"meta\">{} dots each · {people} voted</p>",
             esc(&vote.title),
             vote.dots
         );
