@@ -9,6 +9,9 @@ use super::view_model::{Phase, ViewModel};
 use super::worker::{WindowConfig, WorkerHandle};
 use super::{countdown, dialogs, library_view, sections, shell};
 
+/// How much larger everything is drawn in presenter mode.
+const PRESENTER_ZOOM: f32 = 1.4;
+
 /// The Guild window.
 pub(crate) struct GuildApp {
     worker: WorkerHandle,
@@ -67,6 +70,15 @@ impl eframe::App for GuildApp {
             } else if undo {
                 send(UiCommand::Undo { doc });
             }
+        }
+        // The facilitator's projected window reads from the back of the room.
+        let zoom = if self.state.presenter {
+            PRESENTER_ZOOM
+        } else {
+            1.0
+        };
+        if (ui.ctx().zoom_factor() - zoom).abs() > f32::EPSILON {
+            ui.ctx().set_zoom_factor(zoom);
         }
         shell::top_bar(ui, &vm, &mut self.state, &send);
         if let Some(open) = &vm.open {

@@ -38,6 +38,8 @@ pub(crate) struct UiState {
     pub(crate) leaving: bool,
     /// The last section sent to peers as presence.
     pub(crate) presence_sent: Option<Section>,
+    /// Larger text for a projector (the facilitator's window).
+    pub(crate) presenter: bool,
     /// The old version (its change hash) read in full in the history.
     pub(crate) reading_version: Option<String>,
     /// A flag for toggles (read-only invites, blank charters …), by key.

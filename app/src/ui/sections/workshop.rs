@@ -68,7 +68,10 @@ impl VoteOn {
 }
 
 pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
-    ui.label("Run the room: a timed agenda every window follows, and dot votes.");
+    ui.horizontal(|ui| {
+        ui.label("Run the room: a timed agenda every window follows, and dot votes.");
+        ui.checkbox(&mut ctx.state.presenter, "Larger text for a projector");
+    });
     ui.add_space(8.0);
     let workshop = ctx.open.view.charter.workshop.clone();
     agenda(ui, ctx, &workshop);

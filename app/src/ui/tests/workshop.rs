@@ -138,3 +138,22 @@ fn a_dot_vote_keeps_counts_hidden_until_closed_and_then_ranks() {
     shows(&harness, "1. Run a data clinic — 2 dots");
     shows(&harness, "2. Pair across units — 0 dots");
 }
+
+#[test]
+fn the_presenter_switch_makes_everything_larger_for_the_projector() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    go_to(&mut harness, "Workshop");
+    assert!((harness.ctx.zoom_factor() - 1.0).abs() < f32::EPSILON);
+    click(&mut harness, "Larger text for a projector");
+    harness.run_steps(2);
+    assert!(
+        harness.ctx.zoom_factor() > 1.3,
+        "{}",
+        harness.ctx.zoom_factor()
+    );
+    click(&mut harness, "Larger text for a projector");
+    harness.run_steps(2);
+    assert!((harness.ctx.zoom_factor() - 1.0).abs() < f32::EPSILON);
+}
