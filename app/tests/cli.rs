@@ -679,5 +679,8 @@ fn a_facilitator_runs_a_dot_vote_from_the_terminal() {
     assert!(history.contains("Ana"), "dots are Ana's: {history}");
     let summary = ok(data, &["export", &doc, "--format", "workshop"]);
     assert!(summary.contains("Data CoP — workshop summary"), "{summary}");
-    assert!(summary.contains("<li>Run a data clinic — 2</li>"), "{summary}");
+    assert!(
+        summary.contains("<li>Run a data clinic — 2</li>"),
+        "{summary}"
+    );
 }

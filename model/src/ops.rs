@@ -332,6 +332,10 @@ pub enum Op {
         member: String,
         slot: u8,
     },
+    /// Start a silent brainstorm: notes stay on each device until revealed.
+    StartBrainstorm,
+    /// Reveal the silent brainstorm: every device adds the notes it kept.
+    Reveal,
 }
 
 impl Op {
@@ -408,6 +412,8 @@ impl Op {
             Op::CloseVote { .. } => "Close a vote".into(),
             Op::PlaceDot { .. } => "Place a dot".into(),
             Op::TakeDot { .. } => "Take back a dot".into(),
+            Op::StartBrainstorm => "Start a silent brainstorm".into(),
+            Op::Reveal => "Reveal the brainstorm".into(),
         }
     }
 }

@@ -27,6 +27,22 @@ pub struct Workshop {
     pub running: Option<Running>,
     /// Dot votes, keyed by id.
     pub votes: BTreeMap<String, Vote>,
+    /// The silent brainstorm, if one was started: while it is not revealed,
+    /// each window keeps the notes its person writes on its own device
+    /// (never in the charter, so no peer, honest or not, can read them),
+    /// and adds them to the charter when the facilitator reveals.
+    #[autosurgeon(missing = "Default::default")]
+    pub brainstorm: Option<Brainstorm>,
+}
+
+/// A silent brainstorm: when it started and, once revealed, when.
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Brainstorm {
+    /// When the facilitator started it (unix seconds).
+    pub started_at: i64,
+    /// When the facilitator revealed everyone's notes.
+    #[autosurgeon(missing = "Default::default")]
+    pub revealed_at: Option<i64>,
 }
 
 /// One timeboxed step of the agenda ("Dream — 15 min").
@@ -118,6 +134,21 @@ impl Workshop {
         let mut steps: Vec<_> = self.steps.iter().collect();
         steps.sort_by(|a, b| a.1.order.cmp(&b.1.order).then(a.0.cmp(b.0)));
         steps
+    }
+
+    /// Whether notes are being written silently now (kept on each device
+    /// until the reveal).
+    pub fn is_silent(&self) -> bool {
+        self.brainstorm
+            .as_ref()
+            .is_some_and(|b| b.revealed_at.is_none())
+    }
+
+    /// Whether the brainstorm was revealed: notes kept back go in now.
+    pub fn is_revealed(&self) -> bool {
+        self.brainstorm
+            .as_ref()
+            .is_some_and(|b| b.revealed_at.is_some())
     }
 
     /// Seconds left in the running step at `now` (negative once over),

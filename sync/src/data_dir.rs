@@ -20,6 +20,7 @@ const PEERS: &str = "peers.json";
 const NET_CONFIG: &str = "net.json";
 const PROFILE: &str = "profile.json";
 const WINDOW: &str = "window.json";
+const DRAFTS: &str = "drafts";
 const REPO: &str = "repo";
 
 /// Guild's data directory. Nothing is created until [`DataDir::lock`].
@@ -135,6 +136,14 @@ impl DataDir {
     /// changes so that a window killed without closing reopens there.
     pub fn window_path(&self) -> PathBuf {
         self.root.join(WINDOW)
+    }
+
+    /// The notes this person wrote during a charter's silent brainstorm,
+    /// kept on this device until the reveal (`None` for an id that is not
+    /// a plain document id).
+    pub fn drafts_path(&self, doc: &str) -> Option<PathBuf> {
+        let plain = !doc.is_empty() && doc.bytes().all(|b| b.is_ascii_alphanumeric());
+        plain.then(|| self.root.join(DRAFTS).join(format!("{doc}.json")))
     }
 
     /// Writes `bytes` as the file `path` (inside this directory) so that a

@@ -14,6 +14,15 @@ pub(crate) use crate::present::ExportFormat;
 pub(crate) enum UiCommand {
     /// Show this charter (and follow its changes).
     Open(String),
+    /// Keep a note on this device until the silent brainstorm's reveal.
+    DraftNote {
+        doc: String,
+        phase: guild_model::Phase,
+        tag: guild_model::Tag,
+        text: String,
+    },
+    /// Add the notes kept on this device to the charter now.
+    ShareDrafts { doc: String },
     /// Back to the library.
     Close,
     /// Create a charter (from the template unless `blank`) and open it.

@@ -21,19 +21,30 @@ pub(crate) fn dot(ui: &mut egui::Ui, tint: Color32) -> egui::Response {
     response
 }
 
-/// The sync indicator's words: offline / syncing / up to date with N peers.
+/// The sync indicator's words and colour: whom this charter is synced with
+/// now, and how many of this device's changes no peer is known to have.
+///
+/// Only what the node knows is said: a device whose peers are all away is
+/// not "offline" (it may well be on the network, alone), and changes are
+/// counted as not yet shared only against what a peer acknowledged.
 pub(crate) fn sync_summary(status: Option<&SyncStatus>) -> (String, Color32) {
+    const GREY: Color32 = Color32::GRAY;
+    const AMBER: Color32 = Color32::from_rgb(214, 140, 30);
     let Some(status) = status else {
-        return ("offline".into(), Color32::GRAY);
+        return ("sync state unknown".into(), GREY);
     };
+    if status.peers.is_empty() {
+        return ("only on this device".into(), GREY);
+    }
     let connected: Vec<_> = status.peers.iter().filter(|p| p.connected).collect();
     if connected.is_empty() {
-        let text = if status.peers.is_empty() {
-            "only on this device".to_owned()
-        } else {
-            "offline".to_owned()
+        // Counted against what each peer had when it was last here; unknown
+        // (and not shown) if none has been here since Guild started.
+        let unshared = status.peers.iter().filter_map(|p| p.unshared).min();
+        return match unshared {
+            Some(n) if n > 0 => (format!("no peer reachable · {}", not_yet_shared(n)), AMBER),
+            _ => ("no peer reachable".into(), GREY),
         };
-        return (text, Color32::GRAY);
     }
     let done = connected
         .iter()
@@ -49,12 +60,26 @@ pub(crate) fn sync_summary(status: Option<&SyncStatus>) -> (String, Color32) {
             format!("up to date with {peers}"),
             Color32::from_rgb(46, 139, 87),
         )
-    } else {
-        let pending = status.pending_changes;
+    } else if let Some(n) = connected.iter().filter_map(|p| p.unshared).min()
+        && n > 0
+    {
+        // Not `pending_changes`: until a peer acknowledges anything that
+        // counts every change the charter has.
         (
-            format!("syncing with {peers} · {pending} pending"),
-            Color32::from_rgb(214, 140, 30),
+            format!("syncing with {peers} · {}", not_yet_shared(n)),
+            AMBER,
         )
+    } else {
+        (format!("syncing with {peers}"), AMBER)
+    }
+}
+
+/// "1 change not yet shared", "3 changes not yet shared".
+fn not_yet_shared(n: usize) -> String {
+    if n == 1 {
+        "1 change not yet shared".to_owned()
+    } else {
+        format!("{n} changes not yet shared")
     }
 }
 
@@ -190,9 +215,12 @@ pub(crate) fn navigation(ui: &mut egui::Ui, open: &OpenCharter, state: &mut UiSt
             ui.separator();
             let v = &open.view;
             ui.label(
-                RichText::new(format!("{} changes", v.changes))
+                RichText::new(format!("{} changes in the history", v.changes))
                     .small()
                     .color(Color32::GRAY),
+            )
+            .on_hover_text(
+                "Every change saved, undos and redos too: each one reached everyone's copy.",
             );
             if !v.conflicts.is_empty() {
                 ui.label(

@@ -124,6 +124,16 @@ pub(crate) fn open_charter(harness: &mut Harness<'_, GuildApp>) {
     type_into(harness, "Community name", "Data CoP");
     click(harness, "Create");
     wait_for(harness, "the new charter", |vm| vm.open.is_some());
+    // A named person joins the members on opening: let that change land,
+    // so that a test's own edits are the next ones.
+    wait_for(harness, "the person among the members", |vm| {
+        vm.identity.is_none()
+            || on_charter(vm, |c| {
+                c.members
+                    .values()
+                    .any(|m| m.devices.contains_key(&vm.device))
+            })
+    });
 }
 
 /// Whether a charter is open and `test` holds for it.
@@ -798,6 +808,8 @@ fn the_history_says_who_wrote_what_and_which_edit_a_removal_swallowed() {
         .version
         .as_ref()
         .unwrap()
+        .then
+        .view
         .charter
         .cards["c1"]
         .text
@@ -900,6 +912,8 @@ fn a_personal_copy_proposes_back_only_the_ticked_changes() {
     );
 }
 
+mod attribution;
+mod brainstorm;
 mod edits;
 mod feedback;
 mod history;
@@ -907,4 +921,6 @@ mod laptop;
 mod layout;
 mod share;
 mod small;
+mod sync_indicator;
 mod words;
+mod workshop;

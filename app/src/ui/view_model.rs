@@ -142,6 +142,8 @@ pub(crate) struct ViewModel {
     /// The charter reopened from last time and the section it was on.
     pub(crate) reopened_section: Option<(String, super::section::Section)>,
     pub(crate) endpoint: String,
+    /// The open charter's silent-brainstorm notes, kept on this device.
+    pub(crate) drafts: Vec<super::worker::DraftNote>,
     /// This device's id (the prefix of its actor ids, hex): a member whose
     /// devices include it is this person.
     pub(crate) device: String,

@@ -204,7 +204,9 @@ pub(crate) fn apply_in(
         | Op::OpenVote { .. }
         | Op::CloseVote { .. }
         | Op::PlaceDot { .. }
-        | Op::TakeDot { .. } => super::apply_workshop::apply_workshop(tx, op, now, salt),
+        | Op::TakeDot { .. }
+        | Op::StartBrainstorm
+        | Op::Reveal => super::apply_workshop::apply_workshop(tx, op, now, salt),
     }
 }
 

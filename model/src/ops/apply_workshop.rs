@@ -8,7 +8,7 @@ use autosurgeon::reconcile_prop;
 use super::doc::{exists, str_at};
 use super::{Collection, EditError, Op};
 use crate::order::key_between;
-use crate::workshop::{MAX_DOTS, Running, Step, Vote};
+use crate::workshop::{Brainstorm, MAX_DOTS, Running, Step, Vote};
 
 /// The longest agenda step, in minutes (a day).
 const MAX_MINUTES: u32 = 24 * 60;
@@ -94,6 +94,23 @@ pub(super) fn apply_workshop(
             }
             tx.delete(&ballot, key.as_str())?;
         }
+        Op::StartBrainstorm => {
+            let brainstorm = Brainstorm {
+                started_at: now,
+                revealed_at: None,
+            };
+            reconcile_prop(tx, &workshop, "brainstorm", &brainstorm)?;
+        }
+        Op::Reveal => match tx.get(&workshop, "brainstorm")? {
+            Some((Value::Object(ObjType::Map), brainstorm)) => {
+                tx.put(&brainstorm, "revealed_at", now)?;
+            }
+            _ => {
+                return Err(EditError::Invalid(
+                    "no silent brainstorm to reveal: start one first".into(),
+                ));
+            }
+        },
         _ => {
             return Err(EditError::Invalid(
                 "not a workshop edit (routed here by mistake)".into(),

@@ -27,9 +27,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use automerge::ChangeHash;
 use automerge::ReadDoc as _;
 use guild_model::{AccessLevel, Op};
-use iroh::endpoint::{PortmapperConfig, presets};
+use iroh::endpoint::{IdleTimeout, PortmapperConfig, QuicTransportConfig, presets};
 use iroh::protocol::Router;
 use iroh::{Endpoint, EndpointAddr, NetReportConfig, RelayMode, RelayUrl, TransportAddr};
 use iroh_mdns_address_lookup::MdnsAddressLookup;
@@ -137,6 +138,29 @@ pub enum NetError {
     Stopped,
 }
 
+/// How often a quiet connection on direct paths (LAN, loopback) sends a
+/// keep-alive. iroh's default (5 s, with a 15 s path and 30 s connection
+/// idle timeout) is for the internet: a peer switched off or killed without
+/// closing would still show as connected for half a minute.
+const DIRECT_KEEP_ALIVE: Duration = Duration::from_millis(300);
+
+/// How long a connection on direct paths may stay silent before it counts as
+/// gone: five keep-alives, so a lost packet or two ends nothing, and a window
+/// (which reads the state every second) shows a departed peer within 2.5 s.
+/// The effective timeout is the lower of both ends', so this holds with
+/// older peers too.
+const DIRECT_IDLE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// The longest wait between two dials of a peer that went away, on direct
+/// paths: a peer that comes back is reached within about a second even when
+/// it does not dial us itself. A dial of an absent LAN peer costs a few
+/// packets.
+const DIRECT_REDIAL_MAX: Duration = Duration::from_secs(1);
+
+/// The same over relays, where a dial costs more and peers come and go with
+/// their laptops' lids.
+const RELAYED_REDIAL_MAX: Duration = Duration::from_secs(10);
+
 /// One peer of one charter, as `guild sync` and the window show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PeerStatus {
@@ -150,6 +174,10 @@ pub struct PeerStatus {
     pub has_our_changes: bool,
     /// Whether we have every change it has.
     pub we_have_theirs: bool,
+    /// How many of our changes it is not known to have: counted against what
+    /// it acknowledged, now or when it was last connected while this node
+    /// ran; `None` if it has not been connected since this node started.
+    pub unshared: Option<usize>,
 }
 
 /// A charter's sync state.
@@ -159,9 +187,15 @@ pub struct SyncStatus {
     pub doc: String,
     /// Every admitted device but this one.
     pub peers: Vec<PeerStatus>,
-    /// Changes no connected peer has acknowledged yet.
+    /// Changes no connected peer has acknowledged yet; with none connected,
+    /// changes no peer had when last connected; every change when no peer
+    /// was connected since this node started.
     pub pending_changes: usize,
 }
+
+/// The heads each peer was last known to share with us, by charter and
+/// endpoint id: what "not yet shared" counts against once it has gone.
+type LastShared = Mutex<HashMap<(String, String), Vec<ChangeHash>>>;
 
 /// This node's dialers, by the endpoint id they reach.
 type Dialers = Arc<Mutex<HashMap<String, DialerHandle<super::dialer::Refused>>>>;
@@ -177,6 +211,9 @@ pub struct Node {
     peers: PeerBook,
     label: String,
     lan: std::sync::atomic::AtomicBool,
+    /// The longest wait between two dials of a peer that went away.
+    redial_max: Duration,
+    last_shared: LastShared,
 }
 
 impl Node {
@@ -197,9 +234,12 @@ impl Node {
                 tracing::warn!(%doc, error = %e, "cannot read a charter's access list");
             }
         }
-        let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters));
-        let router = Router::builder(endpoint).accept(ALPN, protocol).spawn();
         let peers = PeerBook::open(library.data_dir());
+        // Whoever dials us can be dialled back: when this node restarts, it
+        // reaches them at once instead of waiting for their next re-dial.
+        let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters))
+            .remembering(peers.clone());
+        let router = Router::builder(endpoint).accept(ALPN, protocol).spawn();
         let label = options.label.unwrap_or_else(crate::identity::default_label);
         library.set_label(&label);
         let dialers = Dialers::default();
@@ -217,6 +257,12 @@ impl Node {
             peers,
             label,
             lan: std::sync::atomic::AtomicBool::new(options.lan),
+            redial_max: if options.relay == Relay::Disabled {
+                DIRECT_REDIAL_MAX
+            } else {
+                RELAYED_REDIAL_MAX
+            },
+            last_shared: LastShared::default(),
         })
     }
 
@@ -350,7 +396,7 @@ impl Node {
         );
         let backoff = BackoffConfig {
             initial_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(30),
+            max_delay: self.redial_max,
             max_retries: None,
         };
         let handle = self
@@ -528,39 +574,64 @@ impl Node {
         let access = self.library.access(doc).await?;
         let me = self.library.endpoint_id();
         let doc_id = handle.document_id().clone();
-        let states: HashMap<String, PeerDocState> = self
-            .connections()
-            .into_iter()
-            .filter_map(|(peer, info)| info.docs.get(&doc_id).cloned().map(|state| (peer, state)))
-            .collect();
+        // A peer may have more than one connection: both sides dialled, or
+        // it restarted and dialled us while its old connection had not yet
+        // timed out. Each connection's state counts.
+        let mut states: HashMap<String, Vec<PeerDocState>> = HashMap::new();
+        for (peer, info) in self.connections() {
+            if let Some(state) = info.docs.get(&doc_id) {
+                states.entry(peer).or_default().push(state.clone());
+            }
+        }
+        let mut last_shared = self
+            .last_shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let (peers, pending) = handle.with_document(|d| {
             let heads = d.get_heads();
-            let have_all = |theirs: &Vec<automerge::ChangeHash>| {
-                theirs.iter().all(|h| d.get_change_by_hash(h).is_some())
-            };
-            let pending = states
-                .values()
-                .filter_map(|s| s.shared_heads.as_ref())
-                .map(|shared| d.get_changes(shared).len())
-                .min()
-                .unwrap_or_else(|| usize::try_from(d.stats().num_changes).unwrap_or(usize::MAX));
-            let peers = access
+            let have_all =
+                |theirs: &Vec<ChangeHash>| theirs.iter().all(|h| d.get_change_by_hash(h).is_some());
+            let mut peers = Vec::new();
+            for (endpoint, device) in access
                 .devices
                 .iter()
                 .filter(|(e, _)| **e != me && access.level_of(e).is_some())
-                .map(|(endpoint, device)| {
-                    let state = states.get(endpoint);
-                    PeerStatus {
-                        endpoint: endpoint.clone(),
-                        label: device.label.clone(),
-                        connected: state.is_some(),
-                        has_our_changes: state
-                            .is_some_and(|s| s.shared_heads.as_ref() == Some(&heads)),
-                        we_have_theirs: state
-                            .is_some_and(|s| s.their_heads.as_ref().is_some_and(have_all)),
-                    }
-                })
-                .collect();
+            {
+                let states = states.get(endpoint).map_or(&[][..], Vec::as_slice);
+                let key = (doc_id.to_string(), endpoint.clone());
+                // The connection that has the most of ours.
+                let shared = states
+                    .iter()
+                    .filter_map(|s| s.shared_heads.as_ref())
+                    .min_by_key(|shared| d.get_changes(shared).len());
+                if let Some(shared) = shared {
+                    last_shared.insert(key.clone(), shared.clone());
+                }
+                peers.push(PeerStatus {
+                    endpoint: endpoint.clone(),
+                    label: device.label.clone(),
+                    connected: !states.is_empty(),
+                    has_our_changes: states
+                        .iter()
+                        .any(|s| s.shared_heads.as_ref() == Some(&heads)),
+                    we_have_theirs: states
+                        .iter()
+                        .any(|s| s.their_heads.as_ref().is_some_and(have_all)),
+                    unshared: last_shared
+                        .get(&key)
+                        .map(|shared| d.get_changes(shared).len()),
+                });
+            }
+            let counted = |connected_only: bool| {
+                peers
+                    .iter()
+                    .filter(|p| p.connected || !connected_only)
+                    .filter_map(|p| p.unshared)
+                    .min()
+            };
+            let pending = counted(true)
+                .or_else(|| counted(false))
+                .unwrap_or_else(|| usize::try_from(d.stats().num_changes).unwrap_or(usize::MAX));
             (peers, pending)
         });
         Ok(SyncStatus {
@@ -664,7 +735,8 @@ fn endpoint_builder(
         Relay::Disabled => builder
             .relay_mode(RelayMode::Disabled)
             .portmapper_config(PortmapperConfig::Disabled)
-            .net_report_config(NetReportConfig::minimal()),
+            .net_report_config(NetReportConfig::minimal())
+            .transport_config(direct_transport()?),
         Relay::Default => builder.relay_mode(RelayMode::Default),
         Relay::Custom(url) => builder.relay_mode(RelayMode::custom([url.clone()])),
     };
@@ -678,6 +750,21 @@ fn endpoint_builder(
         builder = builder.address_lookup(MdnsAddressLookup::builder());
     }
     Ok(builder)
+}
+
+/// QUIC settings for direct paths only: a peer that vanished without
+/// closing is noticed within [`DIRECT_IDLE_TIMEOUT`]. Over relays iroh's
+/// defaults stay, since a relay path may pause for seconds while the relay
+/// reconnects.
+fn direct_transport() -> Result<QuicTransportConfig, NetError> {
+    let idle =
+        IdleTimeout::try_from(DIRECT_IDLE_TIMEOUT).map_err(|e| NetError::Bind(e.to_string()))?;
+    Ok(QuicTransportConfig::builder()
+        .keep_alive_interval(DIRECT_KEEP_ALIVE)
+        .max_idle_timeout(Some(idle))
+        .default_path_keep_alive_interval(DIRECT_KEEP_ALIVE)
+        .default_path_max_idle_timeout(DIRECT_IDLE_TIMEOUT)
+        .build())
 }
 
 fn ip_addrs(addr: &EndpointAddr) -> Vec<SocketAddr> {

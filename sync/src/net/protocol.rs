@@ -15,6 +15,7 @@ use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use samod::{AcceptorEvent, AcceptorHandle};
 
+use super::peers::PeerBook;
 use super::ticket::secret_hash;
 use super::wire::{FramedStream, HANDSHAKE_TIMEOUT, Hello, Welcome, WireCounters};
 use crate::library::Library;
@@ -24,12 +25,17 @@ pub const CLOSE_REFUSED: u32 = 403;
 /// QUIC close code: broke the protocol (garbage, oversize, silence).
 pub const CLOSE_PROTOCOL: u32 = 400;
 
+/// The most addresses kept per peer from its incoming connections.
+const MAX_REMEMBERED: usize = 8;
+
 /// Accepts Guild sync connections.
 #[derive(Clone)]
 pub struct GuildProtocol {
     library: Arc<Library>,
     acceptor: AcceptorHandle,
     counters: Arc<WireCounters>,
+    /// Where admitted peers' addresses are recorded, if anywhere.
+    peers: Option<PeerBook>,
 }
 
 impl std::fmt::Debug for GuildProtocol {
@@ -49,7 +55,42 @@ impl GuildProtocol {
             library,
             acceptor,
             counters,
+            peers: None,
         }
+    }
+
+    /// Records the address each admitted peer dialled from in `peers`, so
+    /// this node can dial it back after a restart: iroh sends from the
+    /// socket it listens on, so that address is where the peer listens.
+    #[must_use]
+    pub fn remembering(mut self, peers: PeerBook) -> Self {
+        self.peers = Some(peers);
+        self
+    }
+
+    /// Adds the direct addresses `conn` reaches its peer at to the peer book.
+    fn remember(&self, remote: &str, conn: &Connection) {
+        let Some(book) = &self.peers else { return };
+        let paths = conn.paths();
+        let seen: Vec<std::net::SocketAddr> = (&paths)
+            .into_iter()
+            .filter_map(|path| match path.remote_addr() {
+                iroh::TransportAddr::Ip(addr) => Some(*addr),
+                _ => None,
+            })
+            .collect();
+        if seen.is_empty() {
+            return;
+        }
+        // Earlier addresses (a ticket's, another network's) stay beside the
+        // new one, up to a few: a peer that keeps changing ports does not
+        // grow the book without end.
+        let mut addrs = book.addrs(remote);
+        if addrs.len() >= MAX_REMEMBERED {
+            addrs.clear();
+        }
+        addrs.extend(seen);
+        book.record(remote, addrs);
     }
 
     /// Admits the remote, or says why not.
@@ -134,6 +175,7 @@ impl ProtocolHandler for GuildProtocol {
             .send(&Welcome::Accepted)
             .await
             .map_err(AcceptError::from_err)?;
+        self.remember(&remote, &conn);
         let transport = framed.into_transport(self.library.access_index().bind_peer(&remote));
         let handle = self
             .acceptor

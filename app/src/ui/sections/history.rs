@@ -384,6 +384,7 @@ fn read_in_full(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionVi
         send: &ignore,
         me: ctx.me.clone(),
         member: None,
+        drafts: &[],
     };
     for section in Section::ALL.iter().filter(|s| **s != Section::History) {
         ui.push_id(("then", section.label()), |ui| {

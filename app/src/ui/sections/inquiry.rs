@@ -5,6 +5,8 @@ use egui::{Color32, RichText};
 use guild_model::{Collection, Op, Phase, Position, ProseField, Tag, new_id};
 
 use super::{SectionCtx, add_row, button, choose, inline_text};
+use crate::ui::commands::UiCommand;
+use crate::ui::worker::drafts_in_phase;
 
 fn tag_color(tag: Tag) -> Color32 {
     match tag {
@@ -27,6 +29,10 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     ui.add_space(8.0);
     let read_only = ctx.read_only();
     let charter = &open.view.charter;
+    let silent = charter.workshop.is_silent() && !read_only;
+    if silent {
+        silent_banner(ui, ctx);
+    }
     ui.columns(4, |columns| {
         for (phase, ui) in Phase::ALL.iter().zip(columns.iter_mut()) {
             ui.label(RichText::new(phase.label()).strong().size(16.0));
@@ -42,7 +48,17 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             // The add form comes first: below the notes it would move down
             // with every note added, away from the cursor that added it.
             if !read_only {
-                add_note(ui, ctx, *phase);
+                add_note(ui, ctx, *phase, silent);
+            }
+            for draft in drafts_in_phase(ctx.drafts, *phase) {
+                ui.group(|ui| {
+                    ui.label(
+                        RichText::new("Only you see this until the reveal")
+                            .small()
+                            .weak(),
+                    );
+                    ui.label(RichText::new(&draft.text).italics());
+                });
             }
             for (id, note) in charter.notes_in(*phase) {
                 ui.group(|ui| {
@@ -120,8 +136,30 @@ fn show_note(
     }
 }
 
-/// The row to add a note to `phase`, with the tag chosen beside it.
-fn add_note(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, phase: Phase) {
+/// What a participant sees while the room writes silently.
+fn silent_banner(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(
+                "Silent brainstorm: your notes stay on this device until the facilitator reveals them.",
+            )
+            .strong()
+            .color(Color32::from_rgb(150, 100, 20)),
+        );
+        if !ctx.drafts.is_empty()
+            && button(ui, "Share my notes now", "Share my notes now").clicked()
+        {
+            (ctx.send)(UiCommand::ShareDrafts {
+                doc: ctx.open.view.id.clone(),
+            });
+        }
+    });
+    ui.add_space(6.0);
+}
+
+/// The row to add a note to `phase`, with the tag chosen beside it; during
+/// a silent brainstorm the note is kept on this device instead.
+fn add_note(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, phase: Phase, silent: bool) {
     let tag_key = format!("note.new.{}.tag", phase.as_str());
     let tag = ctx
         .state
@@ -139,9 +177,20 @@ fn add_note(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, phase: Phase) {
         ui,
         ctx.state,
         &key,
-        "Note",
+        // Four columns, four inputs: each named for its phase, so a screen
+        // reader (and a test) can tell them apart.
+        &format!("{} note", phase.label()),
         &format!("Add note to {}", phase.label()),
     ) {
+        if silent {
+            (ctx.send)(UiCommand::DraftNote {
+                doc: ctx.open.view.id.clone(),
+                phase,
+                tag,
+                text,
+            });
+            return;
+        }
         let author = ctx.me.clone();
         ctx.edit(vec![Op::AddNote {
             id: new_id(),

@@ -37,6 +37,8 @@ pub(crate) struct SectionCtx<'a> {
     pub(crate) me: String,
     /// The member this device edits as (who votes), once introduced.
     pub(crate) member: Option<String>,
+    /// Silent-brainstorm notes kept on this device.
+    pub(crate) drafts: &'a [super::worker::DraftNote],
 }
 
 impl SectionCtx<'_> {
@@ -78,6 +80,7 @@ pub(crate) fn show(
             .iter()
             .find(|(_, m)| m.devices.contains_key(&vm.device))
             .map(|(id, _)| id.clone()),
+        drafts: &vm.drafts,
     };
     // The navigation was drawn first: a section the person is leaving is
     // drawn once more, and its open pencil edit is saved then.

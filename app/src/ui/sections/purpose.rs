@@ -43,9 +43,17 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
             .map(|(_, m)| m.name.as_str())
             .collect();
         let me = ctx.me.clone();
+        // The member this device edits as is a sponsor, or (a sponsor added
+        // by hand before they joined) a sponsor has their name.
+        let i_sponsor = ctx
+            .member
+            .as_ref()
+            .and_then(|id| open.view.charter.members.get(id))
+            .is_some_and(|m| m.role == Role::Sponsor)
+            || sponsors.contains(&me.as_str());
         let endorse = if sponsors.is_empty() {
             Some("Endorse the purpose")
-        } else if sponsors.contains(&me.as_str()) {
+        } else if i_sponsor {
             Some("Endorse as sponsor")
         } else {
             None

@@ -76,7 +76,34 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     let workshop = ctx.open.view.charter.workshop.clone();
     agenda(ui, ctx, &workshop);
     ui.add_space(14.0);
+    brainstorm(ui, ctx, &workshop);
+    ui.add_space(14.0);
     votes(ui, ctx, &workshop);
+}
+
+/// Start a silent brainstorm, and reveal it: everyone writes notes on
+/// their own device, and they all appear at once.
+fn brainstorm(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, workshop: &Workshop) {
+    ui.label(RichText::new("Silent brainstorm").strong().size(16.0));
+    ui.label(
+        RichText::new(
+            "While it runs, the inquiry's notes stay on each person's device — not even peers' copies have them — until you reveal them all at once.",
+        )
+        .weak(),
+    );
+    if ctx.read_only() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        if workshop.is_silent() {
+            ui.label("Running.");
+            if button(ui, "Reveal everyone's notes", "Reveal everyone's notes").clicked() {
+                ctx.edit(vec![Op::Reveal]);
+            }
+        } else if button(ui, "Start a silent brainstorm", "Start a silent brainstorm").clicked() {
+            ctx.edit(vec![Op::StartBrainstorm]);
+        }
+    });
 }
 
 fn agenda(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, workshop: &Workshop) {

@@ -65,7 +65,11 @@ fn add_sponsor(harness: &mut egui_kittest::Harness<'_, GuildApp>, name: &str) {
         base: None,
     });
     wait_for(harness, "the sponsor", |vm| {
-        on_charter(vm, |c| c.members.values().any(|m| m.name == name))
+        on_charter(vm, |c| {
+            c.members
+                .values()
+                .any(|m| m.name == name && m.role == guild_model::Role::Sponsor)
+        })
     });
 }
 

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 use super::super::commands::UiCommand;
 use super::super::view_model::{Identity, JoinState};
+use super::drafts::DraftNote;
 use super::{Done, Worker, profile};
 use crate::control::Ran;
 use crate::control::protocol::{Request, Response};
@@ -21,6 +22,16 @@ impl Worker {
     pub(super) async fn handle(&mut self, command: UiCommand) {
         match command {
             UiCommand::Open(doc) => self.open(&doc).await,
+            UiCommand::DraftNote {
+                doc,
+                phase,
+                tag,
+                text,
+            } => self.draft_note(&doc, DraftNote { phase, tag, text }),
+            UiCommand::ShareDrafts { doc } => {
+                self.share_drafts(&doc).await;
+                self.refresh_open().await;
+            }
             UiCommand::Close => self.close().await,
             UiCommand::Create { title, blank } => self.create(&title, blank).await,
             UiCommand::Edit { doc, ops, base } => self.edit(doc, &ops, base.as_deref()).await,
@@ -129,6 +140,8 @@ impl Worker {
             Err(e) => self.toast(format!("not saved: {e}"), true),
         }
         self.refresh_open().await;
+        // The facilitator's own notes go in with their reveal.
+        self.reveal_if_due().await;
     }
 
     /// Undoes this session's last change to `doc` (or, with `redo`, the

@@ -9,6 +9,7 @@
 //! `presence` and `profile` are the person as peers and the disk see them.
 
 mod dispatch;
+mod drafts;
 mod export;
 mod history;
 mod place;
@@ -25,6 +26,8 @@ use automerge::ChangeHash;
 use guild_sync::net::node::{NetOptions, Node};
 use guild_sync::{DataDir, Library, LibraryOptions};
 use tokio::sync::{mpsc, oneshot};
+
+pub(crate) use drafts::{DraftNote, in_phase as drafts_in_phase};
 
 use super::commands::{ExportFormat, UiCommand};
 use super::section::Section;
@@ -234,7 +237,10 @@ async fn run(
                 worker.control(request, reply);
             }
             Event::Message(Some(Message::Shutdown) | None) => break,
-            Event::Changed => worker.refresh_open().await,
+            Event::Changed => {
+                worker.refresh_open().await;
+                worker.reveal_if_due().await;
+            }
             Event::Presence(bytes) => worker.presence_message(&bytes),
             Event::Done(done) => worker.finished(done).await,
             Event::Tick => {
@@ -283,6 +289,7 @@ impl Worker {
                 phase: Phase::Ready,
                 identity,
                 endpoint: node.library().endpoint_id(),
+                device: node.library().device().to_hex(),
                 lan: node.lan(),
                 ..ViewModel::default()
             },
@@ -408,7 +415,12 @@ impl Worker {
         self.presence.clear();
         self.refresh_open().await;
         self.remember_place();
+        // Shown first: joining the members is a write, and on a long
+        // history the first frame must not wait for it.
+        self.vm.drafts = drafts::read(&self.data_dir, &doc);
+        self.publish();
         self.introduce_me().await;
+        self.reveal_if_due().await;
         let _ = self.node.connect_peers(&doc).await;
         self.broadcast_presence().await;
     }
@@ -489,7 +501,7 @@ impl Worker {
         self.vm.toasts.retain(|t| {
             now.duration_since(t.at) < Duration::from_secs(if t.error { 20 } else { 6 })
         });
-        self.expire_presence(now);
+        self.expire_presence(now).await;
         if ticks.is_multiple_of(3) {
             self.broadcast_presence().await;
         }

@@ -1,6 +1,14 @@
 //! Who else is looking at the open charter: this person's name, colour and
 //! section, broadcast to peers as samod ephemera every few seconds and on
-//! each move; theirs, received and kept for a few seconds.
+//! each move; theirs, received and kept while its connection to this device
+//! lasts, and for a few seconds after its last message.
+//!
+//! samod forwards ephemera, so a peer may be heard through another one. A
+//! peer connected to this device goes when its connection does, which the
+//! network notices within 1.5 s of it vanishing (`guild_sync::net::node`):
+//! waiting for its messages to stop would keep a departed person on screen
+//! for the whole of [`KEPT`]. A peer heard only through another goes when its
+//! messages stop.
 //!
 //! The wire shape is a JSON object that every Guild version reads:
 //! `{"guild_presence":1,"endpoint":…,"name":…,"color":[r,g,b],"section":…}`.
@@ -15,7 +23,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::super::view_model::Presence;
 use super::Worker;
 
-/// How long a peer shows after its last message (it sends one every 3 s).
+/// How long a peer shows after its last message (it sends one every 3 s, so
+/// one lost message does not make it blink).
 const KEPT: Duration = Duration::from_secs(8);
 /// The longest name, endpoint or section a peer may show, in characters.
 const MAX_CHARS: usize = 64;
@@ -89,6 +98,7 @@ impl Worker {
         if message.endpoint == self.vm.endpoint {
             return;
         }
+        let direct = self.node.is_connected_to(&message.endpoint);
         self.presence.insert(
             message.endpoint.clone(),
             Presence {
@@ -97,6 +107,7 @@ impl Worker {
                 color: message.color,
                 section: message.section,
                 seen: Instant::now(),
+                direct,
             },
         );
         if let Some(open) = &self.vm.open {
@@ -106,10 +117,32 @@ impl Worker {
         }
     }
 
-    /// Forgets peers not heard from lately.
-    pub(super) fn expire_presence(&mut self, now: Instant) {
-        self.presence
-            .retain(|_, p| now.duration_since(p.seen) < KEPT);
+    /// Forgets peers not heard from lately, and at once those whose
+    /// connection to this device has ended; tells a peer that has just
+    /// connected where this person is, since what was sent before the
+    /// connection came up was lost and the next round is seconds away.
+    /// Runs each second, before the open charter's sync state is read again.
+    pub(super) async fn expire_presence(&mut self, now: Instant) {
+        let node = &self.node;
+        self.presence.retain(|_, p| {
+            let connection_lasts = !p.direct || node.is_connected_to(&p.endpoint);
+            connection_lasts && now.duration_since(p.seen) < KEPT
+        });
+        // The state read a second ago says who was connected then.
+        let newcomer = self
+            .vm
+            .open
+            .as_ref()
+            .and_then(|open| open.status.as_ref())
+            .is_some_and(|status| {
+                status
+                    .peers
+                    .iter()
+                    .any(|p| !p.connected && node.is_connected_to(&p.endpoint))
+            });
+        if newcomer {
+            self.broadcast_presence().await;
+        }
     }
 
     /// The peers looking at the open charter, by name.

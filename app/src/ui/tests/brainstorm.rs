@@ -1,0 +1,123 @@
+//! A silent brainstorm: notes written while it runs stay on their device —
+//! not in the charter, not in any peer's copy — and appear everywhere when
+//! the facilitator reveals.
+
+use guild_model::Phase;
+
+use super::{
+    click, go_to, harness, on_charter, open_charter, open_id, share::make_invite, shows, type_into,
+    wait_for,
+};
+
+fn has_note(vm: &super::ViewModel, text: &str) -> bool {
+    on_charter(vm, |c| {
+        c.inquiry.notes.values().any(|n| n.text.as_str() == text)
+    })
+}
+
+#[test]
+fn notes_stay_on_their_device_until_the_facilitator_reveals_them() {
+    let ana_dir = tempfile::tempdir().unwrap();
+    let ben_dir = tempfile::tempdir().unwrap();
+    let mut ana = harness(ana_dir.path(), true);
+    open_charter(&mut ana);
+    make_invite(&mut ana);
+    let ticket = ana.state().view().ticket.clone().unwrap();
+    let doc = open_id(&ana);
+    ana.key_press(egui::Key::Escape);
+    ana.run_steps(2);
+
+    std::fs::write(
+        ben_dir.path().join("profile.json"),
+        r#"{"name":"Ben","color":[200,80,40]}"#,
+    )
+    .unwrap();
+    let mut ben = harness(ben_dir.path(), false);
+    wait_for(&mut ben, "the library", |vm| {
+        vm.phase == crate::ui::view_model::Phase::Ready
+    });
+    click(&mut ben, "Join with a ticket…");
+    type_into(&mut ben, "Ticket", &ticket);
+    click(&mut ben, "Join");
+    wait_for(&mut ben, "the joined charter", |vm| {
+        on_charter(vm, |c| c.members.values().any(|m| m.name == "Ben"))
+    });
+
+    go_to(&mut ana, "Workshop");
+    click(&mut ana, "Start a silent brainstorm");
+    wait_for(&mut ben, "the brainstorm on Ben's side", |vm| {
+        on_charter(vm, |c| c.workshop.is_silent())
+    });
+    go_to(&mut ben, "Appreciative inquiry");
+    shows(
+        &ben,
+        "Silent brainstorm: your notes stay on this device until the facilitator reveals them.",
+    );
+    type_into(&mut ben, "Discover note", "A peer for every analyst");
+    click(
+        &mut ben,
+        &format!("Add note to {}", Phase::Discover.label()),
+    );
+    wait_for(&mut ben, "Ben's kept note", |vm| vm.drafts.len() == 1);
+    shows(&ben, "Only you see this until the reveal");
+
+    // A change made after the note reaches Ana: the note did not.
+    go_to(&mut ben, "Purpose");
+    type_into(&mut ben, "Purpose", "Synced while the note stays");
+    // Ben's window sends the text at a pause in typing: let it run.
+    wait_for(&mut ben, "Ben's later edit saved", |vm| {
+        on_charter(vm, |c| {
+            c.purpose
+                .text
+                .as_str()
+                .contains("Synced while the note stays")
+        })
+    });
+    wait_for(&mut ana, "Ben's later edit", |vm| {
+        on_charter(vm, |c| {
+            c.purpose
+                .text
+                .as_str()
+                .contains("Synced while the note stays")
+        })
+    });
+    assert!(!has_note(&ana.state().view(), "A peer for every analyst"));
+    assert!(
+        !has_note(&ben.state().view(), "A peer for every analyst"),
+        "not even in Ben's charter"
+    );
+    let on_disk =
+        std::fs::read_to_string(ben_dir.path().join("drafts").join(format!("{doc}.json")))
+            .expect("kept in DIR/drafts");
+    assert!(on_disk.contains("A peer for every analyst"));
+
+    click(&mut ana, "Reveal everyone's notes");
+    wait_for(&mut ana, "Ben's note revealed", |vm| {
+        has_note(vm, "A peer for every analyst")
+    });
+    wait_for(&mut ben, "Ben's drafts gone", |vm| vm.drafts.is_empty());
+    assert!(
+        !ben_dir
+            .path()
+            .join("drafts")
+            .join(format!("{doc}.json"))
+            .exists(),
+        "the kept notes are forgotten once in the charter"
+    );
+    let author = ana
+        .state()
+        .view()
+        .open
+        .as_ref()
+        .unwrap()
+        .view
+        .charter
+        .inquiry
+        .notes
+        .values()
+        .find(|n| n.text.as_str() == "A peer for every analyst")
+        .unwrap()
+        .author
+        .clone();
+    assert_eq!(author, "Ben");
+}
