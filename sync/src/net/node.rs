@@ -493,6 +493,58 @@ impl Node {
         Ok(doc.to_owned())
     }
 
+    /// A feed of how many peers are connected, sent when a peer comes or
+    /// goes and, at most every 200 ms, when what peers have changes (samod's
+    /// own feed fires on every message), so a window redraws its sync state
+    /// at once instead of at its next tick.
+    pub fn connection_changes(&self) -> tokio::sync::mpsc::UnboundedReceiver<usize> {
+        use futures::StreamExt as _;
+        const QUIET: Duration = Duration::from_millis(200);
+        let connected = |infos: &[ConnectionInfo]| {
+            infos
+                .iter()
+                .filter(|i| matches!(i.state, ConnectionState::Connected { .. }))
+                .count()
+        };
+        let (now, mut stream) = self.library.repo().connected_peers();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut last = connected(&now);
+        tokio::spawn(async move {
+            // A change in what peers have, not yet sent on, and when the
+            // feed last sent.
+            let mut owed = false;
+            let mut sent = tokio::time::Instant::now();
+            loop {
+                let next = if owed {
+                    let wait = QUIET.saturating_sub(sent.elapsed());
+                    match tokio::time::timeout(wait, stream.next()).await {
+                        Ok(next) => next,
+                        Err(_) => {
+                            (owed, sent) = (false, tokio::time::Instant::now());
+                            if tx.send(last).is_err() {
+                                break;
+                            }
+                            continue;
+                        }
+                    }
+                } else {
+                    stream.next().await
+                };
+                let Some(infos) = next else { break };
+                let count = connected(&infos);
+                if count == last && sent.elapsed() < QUIET {
+                    owed = true;
+                    continue;
+                }
+                (last, owed, sent) = (count, false, tokio::time::Instant::now());
+                if tx.send(count).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
     /// The open connections whose handshake is done, by peer endpoint id.
     fn connections(&self) -> Vec<(String, ConnectionInfo)> {
         self.library

@@ -93,6 +93,8 @@ enum Event {
     /// A peer's presence bytes.
     Presence(Vec<u8>),
     Done(Done),
+    /// A peer connected or left: the sync state is redrawn at once.
+    Connections,
     Tick,
 }
 
@@ -187,6 +189,8 @@ struct Worker {
     ephemera: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
     /// Where this person is, as peers are told.
     section: Section,
+    /// How many peers are connected, each time that changes.
+    connections: mpsc::UnboundedReceiver<usize>,
     /// Where the window is, as `DIR/window.json` last said.
     place: place::Place,
     presence: HashMap<String, Presence>,
@@ -243,6 +247,7 @@ async fn run(
             }
             Event::Presence(bytes) => worker.presence_message(&bytes),
             Event::Done(done) => worker.finished(done).await,
+            Event::Connections => worker.refresh_status().await,
             Event::Tick => {
                 ticks += 1;
                 worker.tick(ticks).await;
@@ -284,6 +289,7 @@ impl Worker {
         repaint: Repaint,
         done_tx: mpsc::UnboundedSender<Done>,
     ) -> Self {
+        let connections = node.connection_changes();
         Worker {
             vm: ViewModel {
                 phase: Phase::Ready,
@@ -301,6 +307,7 @@ impl Worker {
             changes: None,
             ephemera: None,
             section: Section::Overview,
+            connections,
             place: place::Place::default(),
             undo: HashMap::new(),
             redo: HashMap::new(),
@@ -367,6 +374,10 @@ impl Worker {
             }
             Some(bytes) = recv(&mut self.ephemera) => Event::Presence(bytes),
             Some(done) = done_rx.recv() => Event::Done(done),
+            Some(_) = self.connections.recv() => {
+                while self.connections.try_recv().is_ok() {}
+                Event::Connections
+            }
             _ = tick.tick() => Event::Tick,
         }
     }
@@ -505,6 +516,14 @@ impl Worker {
         if ticks.is_multiple_of(3) {
             self.broadcast_presence().await;
         }
+        self.refresh_status().await;
+        if ticks.is_multiple_of(5) && self.open.is_none() {
+            self.refresh_library().await;
+        }
+    }
+
+    /// Reads the open charter's sync state and who is here again.
+    async fn refresh_status(&mut self) {
         if let Some(doc) = self.open.clone()
             && let Some(open) = &self.vm.open
         {
@@ -512,9 +531,6 @@ impl Worker {
             updated.status = self.node.status(&doc).await.ok();
             updated.presence = self.presence_list();
             self.vm.open = Some(Arc::new(updated));
-        }
-        if ticks.is_multiple_of(5) && self.open.is_none() {
-            self.refresh_library().await;
         }
     }
 }
