@@ -517,15 +517,14 @@ impl Node {
             loop {
                 let next = if owed {
                     let wait = QUIET.saturating_sub(sent.elapsed());
-                    match tokio::time::timeout(wait, stream.next()).await {
-                        Ok(next) => next,
-                        Err(_) => {
-                            (owed, sent) = (false, tokio::time::Instant::now());
-                            if tx.send(last).is_err() {
-                                break;
-                            }
-                            continue;
+                    if let Ok(next) = tokio::time::timeout(wait, stream.next()).await {
+                        next
+                    } else {
+                        (owed, sent) = (false, tokio::time::Instant::now());
+                        if tx.send(last).is_err() {
+                            break;
                         }
+                        continue;
                     }
                 } else {
                     stream.next().await
