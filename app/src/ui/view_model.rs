@@ -143,7 +143,7 @@ pub(crate) struct ViewModel {
     pub(crate) reopened_section: Option<(String, super::section::Section)>,
     pub(crate) endpoint: String,
     /// The open charter's silent-brainstorm notes, kept on this device.
-    pub(crate) drafts: Vec<super::worker::DraftNote>,
+    pub(crate) drafts: Vec<DraftNote>,
     /// This device's id (the prefix of its actor ids, hex): a member whose
     /// devices include it is this person.
     pub(crate) device: String,
@@ -173,4 +173,13 @@ impl Shared {
     pub(crate) fn set(&self, vm: ViewModel) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(vm);
     }
+}
+
+/// A note written during a silent brainstorm, kept on this device (not in
+/// the charter) until the reveal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct DraftNote {
+    pub(crate) phase: guild_model::Phase,
+    pub(crate) tag: guild_model::Tag,
+    pub(crate) text: String,
 }

@@ -11,6 +11,7 @@ mod crash_point;
 mod durable;
 mod health;
 mod layout;
+mod state;
 mod validate;
 mod writer;
 

@@ -16,16 +16,14 @@ use samod::storage::StorageKey;
 use tokio::sync::oneshot;
 
 use super::atomic::{sync_dir, write_atomic};
-use super::durable::StoreState;
 use super::health::{clear_damaged, set_unsaved};
 use super::layout::{ChunkKind, chunk_kind, doc_of, key_to_relpath};
+use super::state::{Data, StoreState};
 
 /// How often failed writes are retried when nothing else wakes the writer.
 pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 
-/// The contents of a put, shared with the in-memory overlay that loads read.
-pub(crate) type Data = Arc<Vec<u8>>;
-
+/// What the store's handles ask the writer thread to do.
 pub(crate) enum Request {
     Put {
         key: StorageKey,
@@ -507,8 +505,8 @@ mod tests {
     use tokio::sync::{oneshot, watch};
 
     use super::{Request, Writer};
-    use crate::store::durable::{Counters, StoreState};
     use crate::store::health::StoreHealth;
+    use crate::store::state::{Counters, StoreState};
 
     /// samod's background save of a change and the library's durable write
     /// of it share a key. When the disk refuses both, the durable write must

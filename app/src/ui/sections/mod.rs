@@ -38,7 +38,7 @@ pub(crate) struct SectionCtx<'a> {
     /// The member this device edits as (who votes), once introduced.
     pub(crate) member: Option<String>,
     /// Silent-brainstorm notes kept on this device.
-    pub(crate) drafts: &'a [super::worker::DraftNote],
+    pub(crate) drafts: &'a [super::view_model::DraftNote],
 }
 
 impl SectionCtx<'_> {

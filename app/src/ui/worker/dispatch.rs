@@ -11,8 +11,7 @@ use guild_model::{AccessLevel, Op};
 use tokio::sync::oneshot;
 
 use super::super::commands::UiCommand;
-use super::super::view_model::{Identity, JoinState};
-use super::drafts::DraftNote;
+use super::super::view_model::{DraftNote, Identity, JoinState};
 use super::{Done, Worker, profile};
 use crate::control::Ran;
 use crate::control::protocol::{Request, Response};

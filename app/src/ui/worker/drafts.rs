@@ -3,19 +3,11 @@
 //! reveals them or the person shares them: they are never in the charter
 //! before, so no peer can read them, whatever it runs.
 
-use guild_model::{Op, Phase, Position, Tag, new_id};
+use guild_model::{Op, Phase, Position, new_id};
 use guild_sync::DataDir;
-use serde::{Deserialize, Serialize};
 
+use super::super::view_model::DraftNote;
 use super::Worker;
-
-/// A note written during a silent brainstorm, not yet in the charter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct DraftNote {
-    pub(crate) phase: Phase,
-    pub(crate) tag: Tag,
-    pub(crate) text: String,
-}
 
 /// The drafts kept for `doc` (none if there are none or they do not read).
 pub(super) fn read(data_dir: &DataDir, doc: &str) -> Vec<DraftNote> {

@@ -27,7 +27,7 @@ use guild_sync::net::node::{NetOptions, Node};
 use guild_sync::{DataDir, Library, LibraryOptions};
 use tokio::sync::{mpsc, oneshot};
 
-pub(crate) use drafts::{DraftNote, in_phase as drafts_in_phase};
+pub(crate) use drafts::in_phase as drafts_in_phase;
 
 use super::commands::{ExportFormat, UiCommand};
 use super::section::Section;
