@@ -235,8 +235,139 @@ pub(crate) async fn export_bytes(
     Ok(text.into_bytes())
 }
 
+/// An invite's duration as people type it: a number and a unit (`s`, `m`,
+/// `h`, `d`, `w`), several in a row (`1h30m`). For `guild share --expires`.
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("`{text}` is not a duration (say 30m, 2h, 1h30m, 7d)");
+    let mut secs: u64 = 0;
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit: u64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return Err(bad()),
+        };
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        number.clear();
+        secs = n
+            .checked_mul(unit)
+            .and_then(|s| secs.checked_add(s))
+            .ok_or_else(bad)?;
+    }
+    if !number.is_empty() || secs == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+/// When an invite stops admitting, for people: "never expires",
+/// "expires in 1 h 59 min (2026-11-29 22:28 UTC)", "expired".
+pub(crate) fn expiry_words(expires_at: Option<i64>, now: i64) -> String {
+    let Some(at) = expires_at else {
+        return "never expires".into();
+    };
+    let left = at - now;
+    if left <= 0 {
+        return "expired".into();
+    }
+    let (days, hours, minutes) = (left / 86_400, (left % 86_400) / 3600, (left % 3600) / 60);
+    let span = if days > 0 {
+        format!("{days} d {hours} h")
+    } else if hours > 0 {
+        format!("{hours} h {minutes} min")
+    } else if minutes > 0 {
+        format!("{minutes} min")
+    } else {
+        "under a minute".into()
+    };
+    format!("expires in {span} ({})", format_time(at))
+}
+
+/// One open invite, as `guild invites` and the Share dialog list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InviteRow {
+    /// The SHA-256 of its secret (what `guild invites close` takes).
+    pub(crate) hash: String,
+    pub(crate) access: AccessLevel,
+    /// The device that made it, by label ("this device" for this one).
+    pub(crate) made_by: String,
+    pub(crate) expiry: String,
+    pub(crate) joined: usize,
+    pub(crate) workshop: bool,
+}
+
+/// The invites of `access` still open at `now`, oldest first; `me` is this
+/// device's endpoint id.
+pub(crate) fn open_invites(access: &Access, me: &str, now: i64) -> Vec<InviteRow> {
+    let mut rows: Vec<(i64, InviteRow)> = access
+        .open_invites(now)
+        .map(|(hash, invite)| {
+            let made_by = if invite.created_by == me {
+                "this device".to_owned()
+            } else {
+                access
+                    .devices
+                    .get(&invite.created_by)
+                    .map(|d| d.label.clone())
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| invite.created_by.chars().take(12).collect())
+            };
+            let row = InviteRow {
+                hash: hash.clone(),
+                access: invite.access,
+                made_by,
+                expiry: expiry_words(invite.expires_at, now),
+                joined: access.joined_with(hash),
+                workshop: invite.workshop,
+            };
+            (invite.created_at, row)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.hash.cmp(&b.1.hash)));
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// Seconds since the epoch, for what is shown now (an invite's expiry).
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_parse_and_nonsense_is_refused() {
+        use super::parse_duration;
+        use std::time::Duration;
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_hours(2)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_mins(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_hours(168)));
+        for bad in ["", "0h", "2", "h", "2x", "-1h", "99999999999999999999w"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("is not a duration"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn expiry_reads_as_time_left() {
+        use super::expiry_words;
+        assert_eq!(expiry_words(None, 0), "never expires");
+        assert_eq!(expiry_words(Some(100), 100), "expired");
+        assert_eq!(
+            expiry_words(Some(7200 + 60), 0),
+            "expires in 2 h 1 min (1970-01-01 02:01 UTC)"
+        );
+    }
+
     #[test]
     fn times_render_as_utc_dates() {
         assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");

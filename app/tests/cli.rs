@@ -684,3 +684,74 @@ fn a_facilitator_runs_a_dot_vote_from_the_terminal() {
         "{summary}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn invites_expire_are_listed_and_closed_and_a_closed_one_is_refused_clearly() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let id = new_charter(data);
+    let doc = &id[..8];
+    assert!(fails(data, &["share", doc, "--expires", "0h"]).contains("is not a duration"));
+    assert!(fails(data, &["share", doc, "--expires", "soon"]).contains("is not a duration"));
+    let mut serve = serving(data);
+
+    let share = guild(data, &["share", doc, "--expires", "2h", "--no-qr"]);
+    assert!(share.status.success());
+    let ticket = String::from_utf8(share.stdout).unwrap().trim().to_owned();
+    assert!(
+        String::from_utf8_lossy(&share.stderr).contains(" until "),
+        "share says until when"
+    );
+    let forever = ok(data, &["share", doc, "--read-only", "--no-qr"]);
+    let listed = ok(data, &["invites", doc]);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(
+        listed.contains("read_write  by this device  expires in "),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("read_only   by this device  never expires  0 joined"),
+        "{listed}"
+    );
+
+    // By its ticket, and then it is gone from the list.
+    ok(data, &["invites", "close", doc, &ticket]);
+    let listed = ok(data, &["invites", doc]);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains("never expires"), "{listed}");
+    assert!(fails(data, &["invites", "close", doc, &ticket]).contains("already closed"));
+    assert!(fails(data, &["invites", "close", doc, "zzzz"]).contains("no open invite"));
+
+    // A device presenting the closed ticket hears why.
+    let joiner = TempDir::new().unwrap();
+    let join = |ticket: &str| {
+        guild(
+            joiner.path(),
+            &["join", ticket, "--timeout", "20", "--listen", "127.0.0.1:0"],
+        )
+    };
+    let refused = join(&ticket);
+    assert!(!refused.status.success());
+    let err = String::from_utf8(refused.stderr).unwrap();
+    assert_eq!(
+        err.trim_end(),
+        "guild: this invite was closed; ask for a new one"
+    );
+    // The other one still admits, and counts who joined with it.
+    let admitted = join(forever.trim());
+    assert!(
+        admitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&admitted.stderr)
+    );
+    assert!(ok(data, &["invites", doc]).contains("1 joined"));
+    // By a prefix of its id, as listed.
+    let listed = ok(data, &["invites", doc]);
+    let prefix = listed.split_whitespace().next().unwrap();
+    ok(data, &["invites", "close", doc, prefix]);
+    assert!(ok(data, &["invites", doc]).is_empty());
+
+    let _ = Command::new("kill").arg(serve.id().to_string()).status();
+    assert!(serve.wait().unwrap().success());
+}

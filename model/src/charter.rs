@@ -148,6 +148,9 @@ pub struct Contribution {
     pub order: String,
     /// When it was added (unix seconds).
     pub created_at: i64,
+    /// The workshop theme it was grouped into (a theme id), if any.
+    #[autosurgeon(missing = "Default::default")]
+    pub theme: Option<String>,
 }
 
 /// A high-level objective.
@@ -200,6 +203,9 @@ pub struct Note {
     pub order: String,
     /// When it was added (unix seconds).
     pub created_at: i64,
+    /// The workshop theme it was grouped into (a theme id), if any.
+    #[autosurgeon(missing = "Default::default")]
+    pub theme: Option<String>,
 }
 
 /// The value-proposition pitch, with the optional canvas.
@@ -353,6 +359,24 @@ pub struct Access {
     pub invites: BTreeMap<String, Invite>,
     /// Revoked devices (endpoint id → unix seconds).
     pub revoked: BTreeMap<String, i64>,
+    /// Closed invites (secret hash → unix seconds), so a device presenting
+    /// one hears that it was closed, not that it is unknown. The invite
+    /// itself is deleted from `invites`, which is all an older Guild reads.
+    #[autosurgeon(missing = "Default::default")]
+    pub closed: BTreeMap<String, i64>,
+}
+
+/// Whether an invite admits now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteState<'a> {
+    /// Open: it admits with this.
+    Open(&'a Invite),
+    /// Past its expiry.
+    Expired,
+    /// Closed by a member (or by the end of its workshop).
+    Closed,
+    /// Never made for this charter.
+    Unknown,
 }
 
 /// One admitted device.
@@ -368,6 +392,10 @@ pub struct DeviceAccess {
     pub admitted_by: String,
     /// When (unix seconds).
     pub admitted_at: i64,
+    /// The invite (secret hash) it joined with, if any: each device is its
+    /// own key, so concurrent admissions all count.
+    #[autosurgeon(missing = "Default::default")]
+    pub invite: Option<String>,
 }
 
 /// An open invite.
@@ -379,6 +407,19 @@ pub struct Invite {
     pub created_by: String,
     /// When (unix seconds).
     pub created_at: i64,
+    /// When it stops admitting (unix seconds), if ever.
+    #[autosurgeon(missing = "Default::default")]
+    pub expires_at: Option<i64>,
+    /// Made by hosting a workshop: closed when the host ends it.
+    #[autosurgeon(missing = "Default::default")]
+    pub workshop: bool,
+}
+
+impl Invite {
+    /// Whether it is past its expiry at `now` (unix seconds).
+    pub fn expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
 }
 
 impl Access {
@@ -394,6 +435,29 @@ impl Access {
             return None;
         }
         self.devices.get(endpoint).map(|d| d.access)
+    }
+
+    /// Whether the invite whose secret hashes to `hash` admits at `now`.
+    pub fn invite_state(&self, hash: &str, now: i64) -> InviteState<'_> {
+        match self.invites.get(hash) {
+            Some(invite) if invite.expired(now) => InviteState::Expired,
+            Some(invite) => InviteState::Open(invite),
+            None if self.closed.contains_key(hash) => InviteState::Closed,
+            None => InviteState::Unknown,
+        }
+    }
+
+    /// The invites that still admit at `now`, by secret hash.
+    pub fn open_invites(&self, now: i64) -> impl Iterator<Item = (&String, &Invite)> {
+        self.invites.iter().filter(move |(_, i)| !i.expired(now))
+    }
+
+    /// How many devices here joined with the invite `hash`.
+    pub fn joined_with(&self, hash: &str) -> usize {
+        self.devices
+            .values()
+            .filter(|d| d.invite.as_deref() == Some(hash))
+            .count()
     }
 }
 

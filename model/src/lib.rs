@@ -53,8 +53,8 @@ mod workshop;
 pub use blame::{Attribution, Blame, RemovedWhileEdited, Share, Stamp, blame};
 pub use charter::{
     Access, Bridge, Card, Charter, Contribution, Device, DeviceAccess, HydrateCharterError,
-    Inquiry, Invite, Member, Meta, Milestone, Note, Objective, Pitch, Purpose, Story, Unit, Vision,
-    parse_rgb,
+    Inquiry, Invite, InviteState, Member, Meta, Milestone, Note, Objective, Pitch, Purpose, Story,
+    Unit, Vision, parse_rgb,
 };
 pub use conflicts::{Conflict, ConflictValue, resolve_conflict, scalar_conflicts};
 pub use diff::{Change, Difference, diff_charters};
@@ -79,4 +79,4 @@ pub use restore::{common_heads, copy_paths, keep_only_device, restore_version};
 pub use template::{SEED_VALUE_TABLE, seed_cards};
 pub use text_diff::single_splice;
 pub use undo::undo_change;
-pub use workshop::{Brainstorm, MAX_DOTS, Running, Step, Vote, Workshop};
+pub use workshop::{Brainstorm, Lead, MAX_DOTS, Running, Step, Theme, Vote, Workshop};

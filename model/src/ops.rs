@@ -267,21 +267,27 @@ pub enum Op {
     /// Forget a device.
     RemoveDevice { member: String, actor: String },
     /// Open a (multi-use) invite: devices presenting the secret whose
-    /// SHA-256 is `secret_hash` may join with `access`.
+    /// SHA-256 is `secret_hash` may join with `access` until `expires_at`
+    /// (unix seconds), if given. `workshop`: made by hosting a workshop,
+    /// closed when it ends.
     OpenInvite {
         secret_hash: String,
         access: AccessLevel,
         created_by: String,
+        expires_at: Option<i64>,
+        workshop: bool,
     },
-    /// Close an invite.
+    /// Close an invite: it admits nobody more; devices it admitted stay.
     CloseInvite { secret_hash: String },
-    /// Admit a device (an iroh endpoint id) to sync the charter.
+    /// Admit a device (an iroh endpoint id) to sync the charter, with the
+    /// invite (secret hash) it presented, if any.
     AdmitDevice {
         endpoint: String,
         access: AccessLevel,
         label: String,
         actor: Option<String>,
         admitted_by: String,
+        invite: Option<String>,
     },
     /// Revoke a device: it is refused from now on, even if re-admitted concurrently.
     RevokeDevice { endpoint: String },
@@ -336,6 +342,22 @@ pub enum Op {
     StartBrainstorm,
     /// Reveal the silent brainstorm: every device adds the notes it kept.
     Reveal,
+    /// Ask everyone to follow the device `endpoint` (named `name`) from
+    /// section to section.
+    Lead { endpoint: String, name: String },
+    /// Stop asking everyone to follow.
+    StopLeading,
+    /// Make a theme to group inquiry notes under.
+    AddTheme { id: String, name: String },
+    /// Group an inquiry note or a vision contribution (`collection`) under
+    /// a theme, or take it out of any.
+    SetTheme {
+        collection: Collection,
+        id: String,
+        theme: Option<String>,
+    },
+    /// Remove a theme; what was grouped under it stays, ungrouped.
+    RemoveTheme { id: String },
 }
 
 impl Op {
@@ -414,6 +436,11 @@ impl Op {
             Op::TakeDot { .. } => "Take back a dot".into(),
             Op::StartBrainstorm => "Start a silent brainstorm".into(),
             Op::Reveal => "Reveal the brainstorm".into(),
+            Op::Lead { name, .. } => format!("Ask everyone to follow {}", short(name)),
+            Op::StopLeading => "Stop leading".into(),
+            Op::AddTheme { name, .. } => format!("Add theme “{}”", short(name)),
+            Op::SetTheme { collection, .. } => format!("Group a {}", collection.noun()),
+            Op::RemoveTheme { .. } => "Remove a theme".into(),
         }
     }
 }

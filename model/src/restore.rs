@@ -288,6 +288,7 @@ mod tests {
                 label: "laptop".into(),
                 actor: None,
                 admitted_by: String::new(),
+                invite: None,
             },
             5,
         )

@@ -33,6 +33,33 @@ pub struct Workshop {
     /// and adds them to the charter when the facilitator reveals.
     #[autosurgeon(missing = "Default::default")]
     pub brainstorm: Option<Brainstorm>,
+    /// The facilitator everyone is asked to follow from section to section.
+    #[autosurgeon(missing = "Default::default")]
+    pub lead: Option<Lead>,
+    /// Named themes the room groups inquiry notes into, keyed by id.
+    #[autosurgeon(missing = "Default::default")]
+    pub themes: BTreeMap<String, Theme>,
+}
+
+/// A theme notes are grouped under ("Mentoring", "Shared tools").
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Theme {
+    /// Its name.
+    pub name: String,
+    /// When it was made (unix seconds): themes are listed oldest first.
+    pub created_at: i64,
+}
+
+/// Who asked the room to follow them, and since when (a window that left
+/// follow mode stays out until the next time they ask).
+#[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]
+pub struct Lead {
+    /// Their device's endpoint id (presence says where it is).
+    pub endpoint: String,
+    /// Their name, for "Following Ana".
+    pub name: String,
+    /// When they asked (unix seconds).
+    pub since: i64,
 }
 
 /// A silent brainstorm: when it started and, once revealed, when.
@@ -149,6 +176,13 @@ impl Workshop {
         self.brainstorm
             .as_ref()
             .is_some_and(|b| b.revealed_at.is_some())
+    }
+
+    /// Themes oldest first (then by id).
+    pub fn themes_ordered(&self) -> Vec<(&String, &Theme)> {
+        let mut themes: Vec<_> = self.themes.iter().collect();
+        themes.sort_by_key(|(id, t)| (t.created_at, (*id).clone()));
+        themes
     }
 
     /// Seconds left in the running step at `now` (negative once over),

@@ -353,6 +353,7 @@ fn a_revocation_wins_over_a_concurrent_readmission() {
         label: "laptop".into(),
         actor: None,
         admitted_by: String::new(),
+        invite: None,
     };
     apply(&mut a, &admit, 150).unwrap();
     sync(&mut a, &mut b);
@@ -376,6 +377,7 @@ fn a_revocation_wins_over_a_concurrent_readmission() {
             label: "phone".into(),
             actor: None,
             admitted_by: String::new(),
+            invite: None,
         },
         200,
     )

@@ -182,6 +182,7 @@ fn op() -> impl Strategy<Value = Op> {
                 label: "d".into(),
                 actor: None,
                 admitted_by: String::new(),
+                invite: None,
             }
         }),
         id("e", 3).prop_map(|endpoint| Op::RevokeDevice { endpoint }),

@@ -240,3 +240,53 @@ proptest! {
         prop_assert!(total <= MEMBERS * usize::from(dots));
     }
 }
+
+#[test]
+fn notes_group_under_themes_and_a_removed_themes_notes_stay_ungrouped() {
+    use guild_model::{Phase, Tag};
+    let mut doc = new_blank_charter("Themes CoP", 1_700_000_000).unwrap();
+    for (id, text) in [("n1", "Mentoring pairs"), ("n2", "A shared notebook")] {
+        let op = Op::AddNote {
+            id: id.into(),
+            phase: Phase::Dream,
+            tag: Tag::Opportunity,
+            text: text.into(),
+            author: "Ana".into(),
+            position: Position::End,
+        };
+        apply(&mut doc, &op, 1_700_000_001).unwrap();
+    }
+    let theme = Op::AddTheme {
+        id: "t1".into(),
+        name: "People".into(),
+    };
+    apply(&mut doc, &theme, 1_700_000_002).unwrap();
+    let group = |note: &str, theme: Option<&str>| Op::SetTheme {
+        collection: guild_model::Collection::Notes,
+        id: note.into(),
+        theme: theme.map(Into::into),
+    };
+    apply(&mut doc, &group("n1", Some("t1")), 1_700_000_003).unwrap();
+    assert_eq!(
+        charter(&doc).inquiry.notes["n1"].theme.as_deref(),
+        Some("t1")
+    );
+    assert_eq!(charter(&doc).inquiry.notes["n2"].theme, None);
+    assert!(matches!(
+        apply(&mut doc, &group("n2", Some("nope")), 1_700_000_004),
+        Err(EditError::NotFound { .. })
+    ));
+    apply(
+        &mut doc,
+        &Op::RemoveTheme { id: "t1".into() },
+        1_700_000_005,
+    )
+    .unwrap();
+    let after = charter(&doc);
+    assert!(after.workshop.themes.is_empty());
+    assert_eq!(
+        after.inquiry.notes["n1"].theme, None,
+        "its notes stay, ungrouped"
+    );
+    assert_eq!(after.inquiry.notes.len(), 2);
+}

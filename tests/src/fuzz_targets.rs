@@ -142,6 +142,7 @@ pub fn automerge_import(data: &[u8]) {
         label: "importer".into(),
         actor: Some("07".repeat(16)),
         admitted_by: String::new(),
+        invite: None,
     };
     if apply(&mut doc, &importer, NOW).is_err() {
         return;

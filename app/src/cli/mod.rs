@@ -180,6 +180,8 @@ enum Command {
     },
     /// Print an invite ticket (and its QR code) for a charter.
     Share(network::ShareArgs),
+    /// List a charter's open invites (who made them, access, expiry, how many joined), or close one.
+    Invites(network::InvitesArgs),
     /// Join a charter with an invite ticket: fetch it and store it here.
     Join(network::JoinArgs),
     /// List the devices that may sync a charter.
@@ -502,6 +504,7 @@ async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()
         Command::Devices { doc } => network::devices(out, library, &doc).await,
         Command::Revoke { doc, device } => network::revoke(out, host, &doc, &device).await,
         Command::Share(args) => network::share(out, host, args).await,
+        Command::Invites(args) => network::invites(out, library, args).await,
         Command::Join(args) => network::join(out, host, args).await,
         Command::Sync(args) => network::sync(out, host, args).await,
         Command::Serve => anyhow::bail!("`guild serve` runs only on its own"),

@@ -1,4 +1,4 @@
-//! Network commands: share, join, devices, revoke, sync and serve.
+//! Network commands: share, invites, join, devices, revoke, sync and serve.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use guild_model::{AccessLevel, Op};
-use guild_sync::net::node::{NetOptions, Node, Relay, SyncStatus};
+use guild_sync::net::node::{InviteOptions, NetOptions, Node, Relay, SyncStatus};
 use guild_sync::net::ticket::InviteTicket;
 use guild_sync::{DataDir, Library};
 
@@ -16,7 +16,7 @@ use super::Host;
 use super::output::Out;
 use crate::control::protocol::Request;
 use crate::control::{Reply, Runner, server};
-use crate::present::access_of;
+use crate::present::{access_of, format_time, open_invites, parse_duration, unix_now};
 
 /// How this device reaches the network (for share, join, sync, serve).
 #[derive(Debug, Args)]
@@ -64,6 +64,31 @@ pub(crate) struct ShareArgs {
     /// Print only the ticket, no QR code.
     #[arg(long)]
     no_qr: bool,
+    /// Stop admitting after this long (30m, 2h, 1h30m, 7d) [default: until closed].
+    #[arg(long, value_name = "DURATION")]
+    expires: Option<String>,
+}
+
+/// `guild invites DOC` lists; `guild invites close DOC INVITE` closes.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub(crate) struct InvitesArgs {
+    #[command(subcommand)]
+    command: Option<InvitesCommand>,
+    /// The charter whose open invites to list.
+    #[arg(required = true)]
+    doc: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum InvitesCommand {
+    /// Close an invite: nobody more joins with it; who joined stays.
+    Close {
+        /// The charter.
+        doc: String,
+        /// The invite: its id (or a unique prefix, as `guild invites` lists it) or its ticket.
+        invite: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -92,8 +117,20 @@ fn node<'a>(host: &'a Host<'_>) -> Result<&'a Node> {
 }
 
 pub(super) async fn share(out: &mut Out, host: &Host<'_>, args: ShareArgs) -> Result<()> {
+    // Parsed here, not by clap, so that a bad one is one `guild:` line.
+    let expires = args
+        .expires
+        .as_deref()
+        .map(parse_duration)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let node = node(host)?;
-    let ticket = node.share(&args.doc, access_of(args.read_only)).await?;
+    let options = InviteOptions {
+        access: access_of(args.read_only),
+        expires,
+        workshop: false,
+    };
+    let ticket = node.share_with(&args.doc, options).await?;
     let text = ticket.to_string();
     let _ = writeln!(out.stdout, "{text}");
     if !args.no_qr
@@ -110,10 +147,84 @@ pub(super) async fn share(out: &mut Out, host: &Host<'_>, args: ShareArgs) -> Re
     } else {
         "read-write"
     };
+    let until = expires.map_or(String::new(), |d| {
+        let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        format!(
+            " until {}",
+            format_time(node.clock().now().saturating_add(secs))
+        )
+    });
     let _ = writeln!(
         out.stderr,
-        "guild: a {kind} invite to {}; the invitee runs: guild join <ticket>. This device must be online for them (guild serve).",
+        "guild: a {kind} invite to {}{until}; the invitee runs: guild join <ticket>. This device must be online for them (guild serve).",
         ticket.doc
+    );
+    Ok(())
+}
+
+pub(super) async fn invites(out: &mut Out, library: &Library, args: InvitesArgs) -> Result<()> {
+    match args.command {
+        Some(InvitesCommand::Close { doc, invite }) => {
+            close_invite(out, library, &doc, &invite).await
+        }
+        None => {
+            // `required = true` makes clap refuse a bare `guild invites`.
+            let doc = library.resolve(args.doc.as_deref().unwrap_or_default())?;
+            let access = library.access(&doc).await?;
+            let rows = open_invites(&access, &library.endpoint_id(), unix_now());
+            if rows.is_empty() {
+                let _ = writeln!(out.stderr, "guild: no open invites to {doc}");
+            }
+            for row in rows {
+                let workshop = if row.workshop { "  (workshop)" } else { "" };
+                let _ = writeln!(
+                    out.stdout,
+                    "{:.12}  {:<10}  by {}  {}  {} joined{workshop}",
+                    row.hash,
+                    row.access.as_str(),
+                    row.made_by,
+                    row.expiry,
+                    row.joined
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn close_invite(out: &mut Out, library: &Library, doc: &str, invite: &str) -> Result<()> {
+    let doc = library.resolve(doc)?;
+    let access = library.access(&doc).await?;
+    // A ticket names its invite too: whoever holds it can close it.
+    let hash = match invite.parse::<InviteTicket>() {
+        Ok(ticket) if ticket.doc == doc => ticket.secret_hash(),
+        Ok(_) => bail!("that ticket invites to another charter"),
+        Err(_) => {
+            if access.closed.contains_key(invite) {
+                bail!("that invite is already closed");
+            }
+            super::resolve::item_id("open invite", &access.invites, |_| String::new(), invite)?
+        }
+    };
+    if !access.invites.contains_key(&hash) {
+        bail!(if access.closed.contains_key(&hash) {
+            "that invite is already closed"
+        } else {
+            "no open invite to this charter matches"
+        });
+    }
+    library
+        .edit(
+            &doc,
+            &Op::CloseInvite {
+                secret_hash: hash.clone(),
+            },
+        )
+        .await?;
+    let joined = access.joined_with(&hash);
+    let _ = writeln!(
+        out.stderr,
+        "guild: closed invite {hash:.12}; the {joined} device(s) that joined with it stay until revoked"
     );
     Ok(())
 }

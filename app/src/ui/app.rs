@@ -7,7 +7,7 @@ use super::section::Section;
 use super::state::UiState;
 use super::view_model::{Phase, ViewModel};
 use super::worker::{WindowConfig, WorkerHandle};
-use super::{countdown, dialogs, library_view, sections, shell};
+use super::{countdown, dialogs, follow, library_view, sections, shell};
 
 /// How much larger everything is drawn in presenter mode.
 const PRESENTER_ZOOM: f32 = 1.4;
@@ -83,6 +83,7 @@ impl eframe::App for GuildApp {
         shell::top_bar(ui, &vm, &mut self.state, &send);
         if let Some(open) = &vm.open {
             countdown::banner(ui, open);
+            follow::banner(ui, &vm, open, &mut self.state);
         }
         shell::status_bar(ui, &vm);
         match &vm.open {

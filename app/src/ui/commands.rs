@@ -36,8 +36,16 @@ pub(crate) enum UiCommand {
     },
     /// Join with an invite ticket.
     Join { ticket: String },
-    /// Make an invite ticket for the open charter.
-    Share { doc: String, access: AccessLevel },
+    /// Make an invite ticket for the open charter, admitting for
+    /// `expires` if given; `workshop`: closed when the workshop ends.
+    Share {
+        doc: String,
+        access: AccessLevel,
+        expires: Option<std::time::Duration>,
+        workshop: bool,
+    },
+    /// Close an open invite (by its secret hash).
+    CloseInvite { doc: String, hash: String },
     /// Import an `.automerge` file.
     Import { path: PathBuf },
     /// Export the open charter.
@@ -52,7 +60,8 @@ pub(crate) enum UiCommand {
     RemoveLocal { doc: String },
     /// Turn LAN discovery (mDNS) on: host a workshop.
     HostWorkshop,
-    /// Turn LAN discovery off: the workshop is over.
+    /// Turn LAN discovery off and close the invites the workshop made:
+    /// the workshop is over.
     StopWorkshop,
     /// Set this person's name and colour.
     SetIdentity { name: String, color: [u8; 3] },

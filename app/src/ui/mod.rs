@@ -9,6 +9,7 @@ mod app;
 mod commands;
 mod countdown;
 mod dialogs;
+mod follow;
 #[cfg(feature = "bench")]
 pub mod frame_bench;
 mod input_order;

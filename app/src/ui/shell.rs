@@ -149,11 +149,21 @@ fn top_bar_actions(
     if let Some(open) = &vm.open {
         for person in open.presence.iter().rev() {
             let where_ = Section::from_key(&person.section).map_or("", Section::label);
-            ui.label(RichText::new(&person.name).color(color(person.color)))
+            // A click on a name follows them from section to section.
+            let name = ui
+                .add(
+                    egui::Button::new(RichText::new(&person.name).color(color(person.color)))
+                        .frame(false),
+                )
                 .on_hover_text(format!(
-                    "{} ({:.8}…) is in {where_}",
+                    "{} ({:.8}…) is in {where_}. Click to follow them.",
                     person.name, person.endpoint
                 ));
+            let label = format!("Follow {}", person.name);
+            name.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, label.clone()));
+            if name.clicked() {
+                state.following = Some(person.endpoint.clone());
+            }
             dot(ui, color(person.color));
         }
         if !open.view.read_only && ui.button("Share…").clicked() {
@@ -205,6 +215,7 @@ pub(crate) fn navigation(ui: &mut egui::Ui, open: &OpenCharter, state: &mut UiSt
                     });
                     if item.clicked() {
                         state.section = Some(section);
+                        super::follow::stop(state, open);
                     }
                     for person in here {
                         dot(ui, color(person.color)).on_hover_text(person.name.clone());

@@ -38,6 +38,11 @@ pub(crate) struct UiState {
     pub(crate) leaving: bool,
     /// The last section sent to peers as presence.
     pub(crate) presence_sent: Option<Section>,
+    /// The person (endpoint id) this window follows from section to section.
+    pub(crate) following: Option<String>,
+    /// When the facilitator last asked to be followed, if this window left
+    /// follow mode since (it stays out until they ask again).
+    pub(crate) declined_lead: Option<i64>,
     /// Larger text for a projector (the facilitator's window).
     pub(crate) presenter: bool,
     /// The old version (its change hash) read in full in the history.

@@ -136,6 +136,37 @@ pub(crate) fn open_charter(harness: &mut Harness<'_, GuildApp>) {
     });
 }
 
+/// Ana's window with a new charter, and Ben's (his own data directory,
+/// on this same machine) joined to it with her read-write invite; Ben is
+/// among the members when this returns. Ana's share dialog is closed.
+pub(crate) fn ana_and_ben(
+    ana_dir: &Path,
+    ben_dir: &Path,
+) -> (Harness<'static, GuildApp>, Harness<'static, GuildApp>) {
+    let mut ana = harness(ana_dir, true);
+    open_charter(&mut ana);
+    share::make_invite(&mut ana);
+    let ticket = ana.state().view().ticket.clone().expect("a ticket");
+    ana.key_press(egui::Key::Escape);
+    ana.run_steps(2);
+    std::fs::write(
+        ben_dir.join("profile.json"),
+        r#"{"name":"Ben","color":[200,80,40]}"#,
+    )
+    .unwrap();
+    let mut ben = harness(ben_dir, false);
+    wait_for(&mut ben, "the library", |vm| {
+        vm.phase == super::view_model::Phase::Ready
+    });
+    click(&mut ben, "Join with a ticket…");
+    type_into(&mut ben, "Ticket", &ticket);
+    click(&mut ben, "Join");
+    wait_for(&mut ben, "the joined charter", |vm| {
+        on_charter(vm, |c| c.members.values().any(|m| m.name == "Ben"))
+    });
+    (ana, ben)
+}
+
 /// Whether a charter is open and `test` holds for it.
 pub(crate) fn on_charter(
     vm: &super::view_model::ViewModel,
@@ -916,11 +947,13 @@ mod attribution;
 mod brainstorm;
 mod edits;
 mod feedback;
+mod follow;
 mod history;
 mod laptop;
 mod layout;
 mod share;
 mod small;
 mod sync_indicator;
+mod themes;
 mod words;
 mod workshop;

@@ -206,7 +206,12 @@ pub(crate) fn apply_in(
         | Op::PlaceDot { .. }
         | Op::TakeDot { .. }
         | Op::StartBrainstorm
-        | Op::Reveal => super::apply_workshop::apply_workshop(tx, op, now, salt),
+        | Op::Reveal
+        | Op::Lead { .. }
+        | Op::StopLeading
+        | Op::AddTheme { .. }
+        | Op::SetTheme { .. }
+        | Op::RemoveTheme { .. } => super::apply_workshop::apply_workshop(tx, op, now, salt),
     }
 }
 
@@ -273,6 +278,7 @@ fn apply_vision(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Resu
                 role: *role,
                 order,
                 created_at: now,
+                theme: None,
                 ..Contribution::default()
             };
             insert(tx, Collection::Contributions, id, &value)?;
@@ -361,6 +367,7 @@ fn apply_inquiry(tx: &mut Transaction<'_>, op: &Op, now: i64, salt: &str) -> Res
                 author: author.clone(),
                 order,
                 created_at: now,
+                theme: None,
             };
             insert(tx, Collection::Notes, id, &value)?;
         }
@@ -612,18 +619,36 @@ fn apply_access(tx: &mut Transaction<'_>, op: &Op, now: i64) -> Result<(), EditE
             secret_hash,
             access,
             created_by,
+            expires_at,
+            workshop,
         } => {
+            // Made now, with the first invite, rather than with the first
+            // close: two devices creating the map concurrently would each
+            // make their own and one map's records would be lost, and with
+            // no close yet, there is nothing in them to lose.
+            access_map(tx, "closed")?;
             let invites = access_map(tx, "invites")?;
             let invite = Invite {
                 access: *access,
                 created_by: created_by.clone(),
                 created_at: now,
+                expires_at: *expires_at,
+                workshop: *workshop,
             };
             reconcile_prop(tx, &invites, secret_hash.as_str(), invite)?;
         }
         Op::CloseInvite { secret_hash } => {
             let invites = access_map(tx, "invites")?;
+            if tx.get(&invites, secret_hash.as_str())?.is_none() {
+                return Err(EditError::Invalid(format!(
+                    "no open invite `{secret_hash}`"
+                )));
+            }
+            // Deleted, so that a Guild that knows nothing of `closed`
+            // refuses it too; recorded, so that this one says why.
             tx.delete(&invites, secret_hash.as_str())?;
+            let closed = access_map(tx, "closed")?;
+            tx.put(&closed, secret_hash.as_str(), now)?;
         }
         Op::AdmitDevice {
             endpoint,
@@ -631,6 +656,7 @@ fn apply_access(tx: &mut Transaction<'_>, op: &Op, now: i64) -> Result<(), EditE
             label,
             actor,
             admitted_by,
+            invite,
         } => {
             if endpoint.is_empty() || endpoint.contains('/') {
                 return Err(EditError::Invalid(format!(
@@ -644,6 +670,7 @@ fn apply_access(tx: &mut Transaction<'_>, op: &Op, now: i64) -> Result<(), EditE
                 actor: actor.clone(),
                 admitted_by: admitted_by.clone(),
                 admitted_at: now,
+                invite: invite.clone(),
             };
             reconcile_prop(tx, &devices, endpoint.as_str(), device)?;
         }

@@ -5,10 +5,10 @@ use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use autosurgeon::reconcile_prop;
 
-use super::doc::{exists, str_at};
+use super::doc::{exists, item, map_at, str_at};
 use super::{Collection, EditError, Op};
 use crate::order::key_between;
-use crate::workshop::{Brainstorm, MAX_DOTS, Running, Step, Vote};
+use crate::workshop::{Brainstorm, Lead, MAX_DOTS, Running, Step, Theme, Vote};
 
 /// The longest agenda step, in minutes (a day).
 const MAX_MINUTES: u32 = 24 * 60;
@@ -21,37 +21,7 @@ pub(super) fn apply_workshop(
 ) -> Result<(), EditError> {
     let workshop = map_in(tx, &ROOT, "workshop")?;
     match op {
-        Op::AddStep { id, title, minutes } => {
-            check_id(id)?;
-            if title.trim().is_empty() {
-                return Err(EditError::Invalid("a step needs a title".into()));
-            }
-            if *minutes == 0 || *minutes > MAX_MINUTES {
-                return Err(EditError::Invalid(format!(
-                    "a step lasts 1 to {MAX_MINUTES} minutes, not {minutes}"
-                )));
-            }
-            let steps = map_in(tx, &workshop, "steps")?;
-            if tx.get(&steps, id.as_str())?.is_some() {
-                return Err(EditError::DuplicateId {
-                    noun: "step",
-                    id: id.clone(),
-                });
-            }
-            let last = tx
-                .keys(&steps)
-                .filter_map(|step| {
-                    let (_, obj) = tx.get(&steps, step.as_str()).ok()??;
-                    str_at(tx, &obj, "order")
-                })
-                .max();
-            let step = Step {
-                title: title.trim().to_owned(),
-                minutes: *minutes,
-                order: key_between(last.as_deref(), None, salt),
-            };
-            reconcile_prop(tx, &steps, id.as_str(), &step)?;
-        }
+        Op::AddStep { id, title, minutes } => add_step(tx, &workshop, id, title, *minutes, salt)?,
         Op::RemoveStep { id } => {
             let steps = map_in(tx, &workshop, "steps")?;
             found(tx, &steps, id, "step")?;
@@ -111,11 +81,137 @@ pub(super) fn apply_workshop(
                 ));
             }
         },
+        Op::Lead { endpoint, name } => {
+            if endpoint.is_empty() || endpoint.len() > 128 {
+                return Err(EditError::Invalid("a lead needs a device to follow".into()));
+            }
+            let lead = Lead {
+                endpoint: endpoint.clone(),
+                name: name.chars().take(64).collect(),
+                since: now,
+            };
+            reconcile_prop(tx, &workshop, "lead", &lead)?;
+        }
+        Op::StopLeading => tx.put(&workshop, "lead", ScalarValue::Null)?,
+        Op::AddTheme { .. } | Op::SetTheme { .. } | Op::RemoveTheme { .. } => {
+            apply_themes(tx, &workshop, op, now)?;
+        }
         _ => {
             return Err(EditError::Invalid(
                 "not a workshop edit (routed here by mistake)".into(),
             ));
         }
+    }
+    Ok(())
+}
+
+/// A step at the end of the agenda.
+fn add_step(
+    tx: &mut Transaction<'_>,
+    workshop: &ObjId,
+    id: &str,
+    title: &str,
+    minutes: u32,
+    salt: &str,
+) -> Result<(), EditError> {
+    check_id(id)?;
+    if title.trim().is_empty() {
+        return Err(EditError::Invalid("a step needs a title".into()));
+    }
+    if minutes == 0 || minutes > MAX_MINUTES {
+        return Err(EditError::Invalid(format!(
+            "a step lasts 1 to {MAX_MINUTES} minutes, not {minutes}"
+        )));
+    }
+    let steps = map_in(tx, workshop, "steps")?;
+    if tx.get(&steps, id)?.is_some() {
+        return Err(EditError::DuplicateId {
+            noun: "step",
+            id: id.to_owned(),
+        });
+    }
+    let last = tx
+        .keys(&steps)
+        .filter_map(|step| {
+            let (_, obj) = tx.get(&steps, step.as_str()).ok()??;
+            str_at(tx, &obj, "order")
+        })
+        .max();
+    let step = Step {
+        title: title.trim().to_owned(),
+        minutes,
+        order: key_between(last.as_deref(), None, salt),
+    };
+    reconcile_prop(tx, &steps, id, &step)?;
+    Ok(())
+}
+
+/// Themes, and grouping notes and contributions under them.
+fn apply_themes(
+    tx: &mut Transaction<'_>,
+    workshop: &ObjId,
+    op: &Op,
+    now: i64,
+) -> Result<(), EditError> {
+    match op {
+        Op::AddTheme { id, name } => {
+            check_id(id)?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(EditError::Invalid("a theme needs a name".into()));
+            }
+            let themes = map_in(tx, workshop, "themes")?;
+            if tx.get(&themes, id.as_str())?.is_some() {
+                return Err(EditError::DuplicateId {
+                    noun: "theme",
+                    id: id.clone(),
+                });
+            }
+            let theme = Theme {
+                name: name.chars().take(80).collect(),
+                created_at: now,
+            };
+            reconcile_prop(tx, &themes, id.as_str(), &theme)?;
+        }
+        Op::SetTheme {
+            collection,
+            id,
+            theme,
+        } => {
+            if !matches!(collection, Collection::Notes | Collection::Contributions) {
+                return Err(EditError::Invalid(format!(
+                    "only inquiry notes and vision contributions are grouped into themes, not {}s",
+                    collection.noun()
+                )));
+            }
+            let obj = item(tx, *collection, id)?;
+            match theme {
+                Some(theme) => {
+                    let themes = map_in(tx, workshop, "themes")?;
+                    found(tx, &themes, theme, "theme")?;
+                    tx.put(&obj, "theme", theme.as_str())?;
+                }
+                None => tx.put(&obj, "theme", ScalarValue::Null)?,
+            }
+        }
+        Op::RemoveTheme { id } => {
+            let themes = map_in(tx, workshop, "themes")?;
+            found(tx, &themes, id, "theme")?;
+            tx.delete(&themes, id.as_str())?;
+            // What was grouped under it stays, ungrouped, in the same change.
+            for collection in [Collection::Notes, Collection::Contributions] {
+                let items = map_at(tx, collection.path())?;
+                for key in tx.keys(&items).collect::<Vec<_>>() {
+                    let Ok(obj) = item(tx, collection, &key) else {
+                        continue;
+                    };
+                    if str_at(tx, &obj, "theme").as_deref() == Some(id.as_str()) {
+                        tx.put(&obj, "theme", ScalarValue::Null)?;
+                    }
+                }
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

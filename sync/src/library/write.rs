@@ -73,6 +73,7 @@ impl Library {
                 label: self.label(),
                 actor: Some(self.device().to_hex()),
                 admitted_by: String::new(),
+                invite: None,
             };
             apply(&mut doc, &me, now())?;
         }

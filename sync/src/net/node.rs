@@ -35,10 +35,11 @@ use iroh::protocol::Router;
 use iroh::{Endpoint, EndpointAddr, NetReportConfig, RelayMode, RelayUrl, TransportAddr};
 use iroh_mdns_address_lookup::MdnsAddressLookup;
 use samod::{
-    BackoffConfig, ConnectionId, ConnectionInfo, ConnectionState, DialerHandle, DocumentId,
-    PeerDocState,
+    BackoffConfig, ConnectionId, ConnectionInfo, ConnectionState, DialerFailed, DialerHandle,
+    DocumentId, PeerDocState,
 };
 
+use super::clock::Clock;
 use super::dialer::IrohDialer;
 use super::peers::PeerBook;
 use super::protocol::GuildProtocol;
@@ -130,6 +131,9 @@ pub enum NetError {
     /// A peer refused us.
     #[error("{0}")]
     Refused(String),
+    /// A request that makes no sense (an expiry past the end of time).
+    #[error("{0}")]
+    Invalid(String),
     /// Nothing arrived in time.
     #[error("{0}")]
     Timeout(String),
@@ -214,6 +218,19 @@ pub struct Node {
     /// The longest wait between two dials of a peer that went away.
     redial_max: Duration,
     last_shared: LastShared,
+    /// What invites' expiry is set and judged by.
+    clock: Clock,
+}
+
+/// What an invite grants and for how long.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InviteOptions {
+    /// What a device joining with it may do.
+    pub access: AccessLevel,
+    /// How long it admits, if not until it is closed.
+    pub expires: Option<Duration>,
+    /// Made by hosting a workshop: [`Node::end_workshop`] closes it.
+    pub workshop: bool,
 }
 
 impl Node {
@@ -237,8 +254,10 @@ impl Node {
         let peers = PeerBook::open(library.data_dir());
         // Whoever dials us can be dialled back: when this node restarts, it
         // reaches them at once instead of waiting for their next re-dial.
+        let clock = Clock::default();
         let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters))
-            .remembering(peers.clone());
+            .remembering(peers.clone())
+            .with_clock(clock.clone());
         let router = Router::builder(endpoint).accept(ALPN, protocol).spawn();
         let label = options.label.unwrap_or_else(crate::identity::default_label);
         library.set_label(&label);
@@ -263,6 +282,7 @@ impl Node {
                 RELAYED_REDIAL_MAX
             },
             last_shared: LastShared::default(),
+            clock,
         })
     }
 
@@ -352,17 +372,76 @@ impl Node {
         }
     }
 
-    /// Opens an invite to `doc` and returns its ticket.
+    /// Opens an invite to `doc` that admits until it is closed, and
+    /// returns its ticket.
     pub async fn share(&self, doc: &str, access: AccessLevel) -> Result<InviteTicket, NetError> {
+        self.share_with(
+            doc,
+            InviteOptions {
+                access,
+                ..InviteOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// Opens an invite to `doc` as `options` say, and returns its ticket.
+    pub async fn share_with(
+        &self,
+        doc: &str,
+        options: InviteOptions,
+    ) -> Result<InviteTicket, NetError> {
         let doc = self.library.resolve(doc)?;
-        let ticket = InviteTicket::new(doc.clone(), self.addr(), access);
+        let expires_at = options
+            .expires
+            .map(|d| {
+                i64::try_from(d.as_secs())
+                    .ok()
+                    .and_then(|secs| self.clock.now().checked_add(secs))
+                    .ok_or_else(|| NetError::Invalid("that expiry is too far away".into()))
+            })
+            .transpose()?;
+        let ticket = InviteTicket::new(doc.clone(), self.addr(), options.access);
         let op = Op::OpenInvite {
             secret_hash: ticket.secret_hash(),
-            access,
+            access: options.access,
             created_by: self.library.endpoint_id(),
+            expires_at,
+            workshop: options.workshop,
         };
         self.library.edit(&doc, &op).await?;
         Ok(ticket)
+    }
+
+    /// Ends a workshop: stops announcing this device on the LAN and closes
+    /// every still-open invite this device made by hosting one, in every
+    /// charter here. Devices those invites admitted stay admitted. Returns
+    /// how many invites it closed.
+    pub async fn end_workshop(&self) -> Result<usize, NetError> {
+        self.disable_lan()?;
+        let me = self.library.endpoint_id();
+        let mut closed = 0;
+        for doc in self.library.document_ids()? {
+            let access = self.library.access(&doc).await?;
+            let ops: Vec<Op> = access
+                .invites
+                .iter()
+                .filter(|(_, invite)| invite.workshop && invite.created_by == me)
+                .map(|(hash, _)| Op::CloseInvite {
+                    secret_hash: hash.clone(),
+                })
+                .collect();
+            if !ops.is_empty() {
+                self.library.edit_batch(&doc, &ops, None).await?;
+                closed += ops.len();
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The clock invites' expiry is set and judged by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     fn hello(&self, invite: Option<InviteProof>) -> Hello {
@@ -444,7 +523,13 @@ impl Node {
                     timeout.as_secs()
                 ))
             })?;
-        established.map_err(|e| NetError::Refused(e.to_string()))?;
+        established.map_err(|e| match e {
+            // The inviter's own words ("this invite has expired; …") are
+            // the message: samod's and the dialer's wrapping adds nothing
+            // a person joining can act on.
+            DialerFailed::PermanentFailure(refused) => NetError::Refused(refused.reason.clone()),
+            other @ DialerFailed::MaxRetriesReached => NetError::Refused(other.to_string()),
+        })?;
         self.fetch(&ticket.doc, &inviter, timeout).await
     }
 
@@ -642,6 +727,15 @@ impl Node {
             let heads = d.get_heads();
             let have_all =
                 |theirs: &Vec<ChangeHash>| theirs.iter().all(|h| d.get_change_by_hash(h).is_some());
+            // Asking automerge costs a walk of the history on a long one:
+            // a peer with all of ours (the usual case) is answered at once.
+            let unshared = |shared: &Vec<ChangeHash>| {
+                if *shared == heads {
+                    0
+                } else {
+                    d.get_changes(shared).len()
+                }
+            };
             let mut peers = Vec::new();
             for (endpoint, device) in access
                 .devices
@@ -654,7 +748,7 @@ impl Node {
                 let shared = states
                     .iter()
                     .filter_map(|s| s.shared_heads.as_ref())
-                    .min_by_key(|shared| d.get_changes(shared).len());
+                    .min_by_key(|shared| unshared(shared));
                 if let Some(shared) = shared {
                     last_shared.insert(key.clone(), shared.clone());
                 }
@@ -668,9 +762,7 @@ impl Node {
                     we_have_theirs: states
                         .iter()
                         .any(|s| s.their_heads.as_ref().is_some_and(have_all)),
-                    unshared: last_shared
-                        .get(&key)
-                        .map(|shared| d.get_changes(shared).len()),
+                    unshared: last_shared.get(&key).map(&unshared),
                 });
             }
             let counted = |connected_only: bool| {

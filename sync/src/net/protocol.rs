@@ -10,11 +10,12 @@
 use std::sync::Arc;
 
 use futures::StreamExt as _;
-use guild_model::{AccessLevel, Op};
+use guild_model::{AccessLevel, InviteState, Op};
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use samod::{AcceptorEvent, AcceptorHandle};
 
+use super::clock::Clock;
 use super::peers::PeerBook;
 use super::ticket::secret_hash;
 use super::wire::{FramedStream, HANDSHAKE_TIMEOUT, Hello, Welcome, WireCounters};
@@ -24,6 +25,11 @@ use crate::library::Library;
 pub const CLOSE_REFUSED: u32 = 403;
 /// QUIC close code: broke the protocol (garbage, oversize, silence).
 pub const CLOSE_PROTOCOL: u32 = 400;
+
+/// The refusal of an invite past its expiry (the joiner shows it as is).
+pub const INVITE_EXPIRED: &str = "this invite has expired; ask for a new one";
+/// The refusal of a closed invite (the joiner shows it as is).
+pub const INVITE_CLOSED: &str = "this invite was closed; ask for a new one";
 
 /// The most addresses kept per peer from its incoming connections.
 const MAX_REMEMBERED: usize = 8;
@@ -36,6 +42,8 @@ pub struct GuildProtocol {
     counters: Arc<WireCounters>,
     /// Where admitted peers' addresses are recorded, if anywhere.
     peers: Option<PeerBook>,
+    /// What invites' expiry is judged by.
+    clock: Clock,
 }
 
 impl std::fmt::Debug for GuildProtocol {
@@ -56,7 +64,15 @@ impl GuildProtocol {
             acceptor,
             counters,
             peers: None,
+            clock: Clock::default(),
         }
+    }
+
+    /// Judges invites' expiry by `clock` (the node's, which tests move).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Records the address each admitted peer dialled from in `peers`, so
@@ -112,10 +128,18 @@ impl GuildProtocol {
                 return Err("this device's access to the charter was revoked".into());
             }
             let secret = hex::decode(&proof.secret).map_err(|_| "invalid invite".to_owned())?;
-            let invite = access
-                .invites
-                .get(&secret_hash(&secret))
-                .ok_or_else(|| "invalid invite".to_owned())?;
+            let hash = secret_hash(&secret);
+            let invite = match access.invite_state(&hash, self.clock.now()) {
+                InviteState::Open(invite) => invite,
+                // A device admitted before stays admitted: its old ticket
+                // grants nothing new, but is no reason to hang up on it.
+                InviteState::Expired | InviteState::Closed if access.level_of(remote).is_some() => {
+                    return Ok(());
+                }
+                InviteState::Expired => return Err(INVITE_EXPIRED.into()),
+                InviteState::Closed => return Err(INVITE_CLOSED.into()),
+                InviteState::Unknown => return Err("invalid invite".into()),
+            };
             let stronger = access.level_of(remote).is_none_or(|have| {
                 have == AccessLevel::ReadOnly && invite.access == AccessLevel::ReadWrite
             });
@@ -126,6 +150,7 @@ impl GuildProtocol {
                     label: hello.label.chars().take(64).collect(),
                     actor: Some(hello.device.chars().take(64).collect()),
                     admitted_by: self.library.endpoint_id(),
+                    invite: Some(hash),
                 };
                 self.library.edit(&doc, &admit).await.map_err(|e| {
                     tracing::warn!(error = %e, "cannot admit an invited device");

@@ -1,6 +1,11 @@
 //! Share: the invite ticket as text (with a copy button) and as a QR code,
-//! read-write or read-only. "Host a workshop" shows the QR big enough to
-//! scan across a room, with LAN discovery on.
+//! read-write or read-only, admitting until closed or for a while; the
+//! charter's open invites, each with a Close button. "Host a workshop"
+//! shows the QR big enough to scan across a room, with LAN discovery on;
+//! its invites close when the workshop stops (and at the latest after the
+//! limit the host chose), and the people they admitted stay.
+
+use std::time::Duration;
 
 use egui::RichText;
 use guild_model::AccessLevel;
@@ -11,7 +16,23 @@ use super::super::qr;
 use super::super::state::UiState;
 use super::super::view_model::{OpenCharter, ViewModel};
 use super::window;
-use crate::present::access_of;
+use crate::present::{access_of, open_invites, unix_now};
+
+/// How long a plain invite admits: the choices, by label.
+const EXPIRIES: [(&str, Option<u64>); 4] = [
+    ("Until closed", None),
+    ("1 hour", Some(3600)),
+    ("1 day", Some(86_400)),
+    ("1 week", Some(604_800)),
+];
+
+/// The latest a workshop's invites close, if the host never stops it
+/// (a crash, a forgotten laptop): the choices, by label.
+const WORKSHOP_LIMITS: [(&str, Option<u64>); 3] = [
+    ("1 h", Some(3600)),
+    ("3 h", Some(3 * 3600)),
+    ("8 h", Some(8 * 3600)),
+];
 
 pub(super) fn show(
     ctx: &egui::Context,
@@ -43,7 +64,7 @@ pub(super) fn show(
             ui.separator();
             stop = ui
                 .button("Stop the workshop")
-                .on_hover_text("Stop announcing this device on the local network; people who joined stay")
+                .on_hover_text("Stop announcing this device on the local network and close the workshop's invites; people who joined stay")
                 .clicked();
         }
     });
@@ -81,11 +102,14 @@ fn invite(
         ui.radio_value(flag, true, "Read only");
     });
     let access = access_of(*state.flag("share.read_only"));
+    let expires = expiry_choice(ui, workshop);
     let make = super::super::sections::button(ui, "Make an invite", "Make an invite");
     if make.clicked() {
         send(UiCommand::Share {
             doc: charter.view.id.clone(),
             access,
+            expires: expires.map(Duration::from_secs),
+            workshop,
         });
     }
     // The ticket arrives asynchronously and stays in the view model after
@@ -99,7 +123,70 @@ fn invite(
     {
         show_ticket(ui, ticket, access, workshop);
     }
+    invites(ui, vm, charter, send);
     make
+}
+
+/// How long the next invite admits, chosen with radio buttons (kept in
+/// egui's memory, per kind of dialog): a plain invite until closed or for
+/// a while; a workshop's until it stops and at most for a limit.
+fn expiry_choice(ui: &mut egui::Ui, workshop: bool) -> Option<u64> {
+    let (choices, key, intro): (&[(&str, Option<u64>)], _, _) = if workshop {
+        (
+            &WORKSHOP_LIMITS,
+            "share.workshop_limit",
+            "Invites close when the workshop stops, at the latest after",
+        )
+    } else {
+        (&EXPIRIES, "share.expiry", "Admits")
+    };
+    let id = egui::Id::unique(key);
+    // A workshop's default is its middle choice (3 h), an invite's "until closed".
+    let default = usize::from(workshop);
+    let mut chosen = ui.data(|d| d.get_temp::<usize>(id)).unwrap_or(default);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(intro);
+        for (i, (label, _)) in choices.iter().enumerate() {
+            ui.radio_value(&mut chosen, i, *label);
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, chosen));
+    choices.get(chosen).and_then(|(_, secs)| *secs)
+}
+
+/// The charter's open invites, each with what it grants, who made it, when
+/// it expires, how many joined with it, and a Close button.
+fn invites(ui: &mut egui::Ui, vm: &ViewModel, charter: &OpenCharter, send: &dyn Fn(UiCommand)) {
+    let rows = open_invites(&charter.view.charter.access, &vm.endpoint, unix_now());
+    if rows.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.separator();
+    ui.label(RichText::new("Open invites").strong());
+    for row in rows {
+        ui.horizontal_wrapped(|ui| {
+            let access = match row.access {
+                AccessLevel::ReadWrite => "can edit",
+                AccessLevel::ReadOnly => "read only",
+            };
+            let workshop = if row.workshop { " · workshop" } else { "" };
+            ui.label(format!(
+                "{} · by {} · {} · {} joined{workshop}",
+                access, row.made_by, row.expiry, row.joined
+            ));
+            if ui
+                .button("Close invite")
+                .on_hover_text("Nobody more joins with it; who joined stays")
+                .clicked()
+            {
+                send(UiCommand::CloseInvite {
+                    doc: charter.view.id.clone(),
+                    hash: row.hash.clone(),
+                });
+            }
+        });
+    }
 }
 
 /// Whether `ticket` invites to `doc` with exactly `access`.

@@ -385,6 +385,7 @@ fn read_in_full(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, version: &VersionVi
         me: ctx.me.clone(),
         member: None,
         drafts: &[],
+        endpoint: ctx.endpoint,
     };
     for section in Section::ALL.iter().filter(|s| **s != Section::History) {
         ui.push_id(("then", section.label()), |ui| {

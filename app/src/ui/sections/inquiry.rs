@@ -33,6 +33,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     if silent {
         silent_banner(ui, ctx);
     }
+    super::themes::strip(ui, ctx, read_only);
     ui.columns(4, |columns| {
         for (phase, ui) in Phase::ALL.iter().zip(columns.iter_mut()) {
             ui.label(RichText::new(phase.label()).strong().size(16.0));
@@ -77,11 +78,16 @@ fn show_note(
     note: &guild_model::Note,
     read_only: bool,
 ) {
-    ui.label(
-        RichText::new(note.tag.label())
-            .small()
-            .color(tag_color(note.tag)),
-    );
+    ui.horizontal(|ui| {
+        if !read_only {
+            super::themes::handle(ui, ctx, Collection::Notes, id);
+        }
+        ui.label(
+            RichText::new(note.tag.label())
+                .small()
+                .color(tag_color(note.tag)),
+        );
+    });
     if let Some(text) = inline_text(
         ui,
         ctx.state,
@@ -95,6 +101,14 @@ fn show_note(
             text,
         }]);
     }
+    super::themes::item_theme(
+        ui,
+        ctx,
+        Collection::Notes,
+        id,
+        note.theme.as_ref(),
+        read_only,
+    );
     if !read_only {
         ui.horizontal(|ui| {
             if let Some(tag) = choose(

@@ -10,6 +10,7 @@ mod overview;
 mod pitch;
 mod purpose;
 mod stories;
+mod themes;
 mod value_map;
 mod vision;
 mod workshop;
@@ -39,6 +40,8 @@ pub(crate) struct SectionCtx<'a> {
     pub(crate) member: Option<String>,
     /// Silent-brainstorm notes kept on this device.
     pub(crate) drafts: &'a [super::view_model::DraftNote],
+    /// This device's endpoint id (whom others follow).
+    pub(crate) endpoint: &'a str,
 }
 
 impl SectionCtx<'_> {
@@ -81,6 +84,7 @@ pub(crate) fn show(
             .find(|(_, m)| m.devices.contains_key(&vm.device))
             .map(|(id, _)| id.clone()),
         drafts: &vm.drafts,
+        endpoint: &vm.endpoint,
     };
     // The navigation was drawn first: a section the person is leaving is
     // drawn once more, and its open pencil edit is saved then.

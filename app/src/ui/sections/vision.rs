@@ -24,6 +24,7 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         add_contribution(ui, ctx);
     }
     ui.add_space(6.0);
+    super::themes::strip(ui, ctx, read_only);
     let charter = &open.view.charter;
     for role in Role::ALL {
         let items: Vec<_> = charter
@@ -104,7 +105,18 @@ fn show_contribution(
             text,
         }]);
     }
+    super::themes::item_theme(
+        ui,
+        ctx,
+        Collection::Contributions,
+        id,
+        contribution.theme.as_ref(),
+        read_only,
+    );
     ui.horizontal_wrapped(|ui| {
+        if !read_only {
+            super::themes::handle(ui, ctx, Collection::Contributions, id);
+        }
         ui.label(RichText::new(format!("— {}", contribution.author)).italics());
         let names: Vec<&str> = contribution
             .endorsements

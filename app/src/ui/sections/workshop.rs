@@ -74,11 +74,39 @@ pub(crate) fn show(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
     });
     ui.add_space(8.0);
     let workshop = ctx.open.view.charter.workshop.clone();
+    lead(ui, ctx, &workshop);
+    ui.add_space(14.0);
     agenda(ui, ctx, &workshop);
     ui.add_space(14.0);
     brainstorm(ui, ctx, &workshop);
     ui.add_space(14.0);
     votes(ui, ctx, &workshop);
+}
+
+/// Ask the room to follow this window from section to section, or stop.
+fn lead(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, workshop: &Workshop) {
+    if ctx.read_only() {
+        return;
+    }
+    ui.horizontal(|ui| match &workshop.lead {
+        Some(lead) if lead.endpoint == ctx.endpoint => {
+            ui.label("Everyone is asked to follow you.");
+            if button(ui, "Stop leading", "Stop leading").clicked() {
+                ctx.edit(vec![Op::StopLeading]);
+            }
+        }
+        other => {
+            if let Some(lead) = other {
+                ui.label(format!("{} leads the room.", lead.name));
+            }
+            if button(ui, "Ask everyone to follow me", "Ask everyone to follow me").clicked() {
+                ctx.edit(vec![Op::Lead {
+                    endpoint: ctx.endpoint.to_owned(),
+                    name: ctx.me.clone(),
+                }]);
+            }
+        }
+    });
 }
 
 /// Start a silent brainstorm, and reveal it: everyone writes notes on

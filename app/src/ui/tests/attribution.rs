@@ -5,10 +5,7 @@
 use egui_kittest::kittest::Queryable;
 use guild_model::Role;
 
-use super::{
-    charter, click, go_to, harness, open_charter, open_id, share::make_invite, shows, type_into,
-    wait_for,
-};
+use super::{charter, click, go_to, harness, open_charter, open_id, shows, type_into, wait_for};
 
 /// Everything shown whose label contains `part`.
 fn labels_containing(harness: &egui_kittest::Harness<'_, super::GuildApp>, part: &str) -> usize {
@@ -73,34 +70,13 @@ fn the_creator_is_a_member_under_the_name_and_colour_they_chose_and_the_history_
 fn two_people_on_machines_with_one_host_name_are_told_apart() {
     let ana_dir = tempfile::tempdir().unwrap();
     let ben_dir = tempfile::tempdir().unwrap();
-    let mut ana = harness(ana_dir.path(), true);
-    open_charter(&mut ana);
-    make_invite(&mut ana);
-    let ticket = ana.state().view().ticket.clone().unwrap();
+    // Both windows run on this machine: one host name, two people.
+    let (mut ana, mut ben) = super::ana_and_ben(ana_dir.path(), ben_dir.path());
     let doc = open_id(&ana);
-    ana.key_press(egui::Key::Escape);
-    ana.run_steps(2);
     assert!(
         ana.query_by_label("Dimmed behind the dialog").is_none(),
         "Escape closes the share dialog"
     );
-
-    // Both windows run on this machine: one host name, two people.
-    std::fs::write(
-        ben_dir.path().join("profile.json"),
-        r#"{"name":"Ben","color":[200,80,40]}"#,
-    )
-    .unwrap();
-    let mut ben = harness(ben_dir.path(), false);
-    wait_for(&mut ben, "the library", |vm| {
-        vm.phase == crate::ui::view_model::Phase::Ready
-    });
-    click(&mut ben, "Join with a ticket…");
-    type_into(&mut ben, "Ticket", &ticket);
-    click(&mut ben, "Join");
-    wait_for(&mut ben, "the joined charter", |vm| {
-        super::on_charter(vm, |c| c.members.values().any(|m| m.name == "Ben"))
-    });
     go_to(&mut ben, "Purpose");
     type_into(&mut ben, "Purpose", "Ben wrote this");
     wait_for(&mut ben, "Ben's edit saved", |vm| {

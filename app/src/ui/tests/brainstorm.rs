@@ -4,10 +4,7 @@
 
 use guild_model::Phase;
 
-use super::{
-    click, go_to, harness, on_charter, open_charter, open_id, share::make_invite, shows, type_into,
-    wait_for,
-};
+use super::{click, go_to, on_charter, open_id, shows, type_into, wait_for};
 
 fn has_note(vm: &super::ViewModel, text: &str) -> bool {
     on_charter(vm, |c| {
@@ -19,29 +16,8 @@ fn has_note(vm: &super::ViewModel, text: &str) -> bool {
 fn notes_stay_on_their_device_until_the_facilitator_reveals_them() {
     let ana_dir = tempfile::tempdir().unwrap();
     let ben_dir = tempfile::tempdir().unwrap();
-    let mut ana = harness(ana_dir.path(), true);
-    open_charter(&mut ana);
-    make_invite(&mut ana);
-    let ticket = ana.state().view().ticket.clone().unwrap();
+    let (mut ana, mut ben) = super::ana_and_ben(ana_dir.path(), ben_dir.path());
     let doc = open_id(&ana);
-    ana.key_press(egui::Key::Escape);
-    ana.run_steps(2);
-
-    std::fs::write(
-        ben_dir.path().join("profile.json"),
-        r#"{"name":"Ben","color":[200,80,40]}"#,
-    )
-    .unwrap();
-    let mut ben = harness(ben_dir.path(), false);
-    wait_for(&mut ben, "the library", |vm| {
-        vm.phase == crate::ui::view_model::Phase::Ready
-    });
-    click(&mut ben, "Join with a ticket…");
-    type_into(&mut ben, "Ticket", &ticket);
-    click(&mut ben, "Join");
-    wait_for(&mut ben, "the joined charter", |vm| {
-        on_charter(vm, |c| c.members.values().any(|m| m.name == "Ben"))
-    });
 
     go_to(&mut ana, "Workshop");
     click(&mut ana, "Start a silent brainstorm");

@@ -1,11 +1,12 @@
 //! The share and workshop dialogs: a ticket is only ever shown for the
-//! access chosen now and says what it grants; a workshop can be stopped.
+//! access chosen now and says what it grants; open invites are listed and
+//! closed; a workshop can be stopped, which closes its invites.
 
 use egui_kittest::kittest::Queryable;
 use guild_model::AccessLevel;
 use guild_sync::net::ticket::InviteTicket;
 
-use super::{click, harness, open_charter, shows, wait_for};
+use super::{charter, click, harness, open_charter, shows, wait_for};
 
 fn shown_ticket(harness: &egui_kittest::Harness<'_, super::GuildApp>) -> InviteTicket {
     harness
@@ -94,9 +95,143 @@ fn a_workshop_can_be_stopped_and_its_dialog_fits_a_laptop_screen() {
     shows(&harness, "Host a workshop");
 }
 
-/// Opens the Share dialog and makes an invite with the access chosen.
+#[test]
+fn the_share_dialog_lists_an_open_invite_and_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    click(&mut harness, "Share…");
+    click(&mut harness, "1 day");
+    make_invite(&mut harness);
+    let hash = shown_ticket(&harness).secret_hash();
+    wait_for(&mut harness, "the invite in the view", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.access.invites.contains_key(&hash))
+    });
+    let invite = &charter(&harness).access.invites[&hash];
+    assert!(invite.expires_at.is_some(), "“1 day” gave it an expiry");
+    assert!(!invite.workshop);
+    assert!(
+        harness
+            .query_by_label_contains("can edit · by this device · expires in ")
+            .is_some(),
+        "the open invite is listed with its expiry"
+    );
+    shows(&harness, "Open invites");
+
+    // The list grows the dialog over a few frames, moving the button.
+    harness.run_steps(10);
+    // It sits below the ticket and its QR code: scrolled to, as a person would.
+    harness.get_by_label("Close invite").scroll_to_me();
+    harness.run_steps(5);
+    click(&mut harness, "Close invite");
+    wait_for(&mut harness, "the invite closed", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.access.closed.contains_key(&hash))
+    });
+    assert!(charter(&harness).access.invites.is_empty());
+    for gone in ["Close invite", "Open invites", "Invite ticket"] {
+        assert!(
+            harness.query_by_label(gone).is_none(),
+            "{gone:?} is still shown after closing the only invite"
+        );
+    }
+}
+
+#[test]
+fn stopping_the_workshop_closes_its_invites() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = super::harness(dir.path(), true);
+    open_charter(&mut harness);
+    // An invite made outside the workshop outlives it.
+    make_invite(&mut harness);
+    let plain = shown_ticket(&harness).secret_hash();
+    click(&mut harness, "Close window");
+    click(&mut harness, "Host a workshop");
+    wait_for(&mut harness, "LAN discovery", |vm| vm.lan);
+    // The dialog opens with the plain ticket's big QR code and grows to
+    // its size over a few frames, moving its button meanwhile.
+    harness.run_steps(10);
+    click(&mut harness, "Make an invite");
+    wait_for(&mut harness, "the workshop's ticket", |vm| {
+        vm.ticket
+            .as_deref()
+            .and_then(|t| t.parse::<InviteTicket>().ok())
+            .is_some_and(|t| t.secret_hash() != plain)
+    });
+    let workshop = shown_ticket(&harness).secret_hash();
+    wait_for(&mut harness, "the workshop's invite in the view", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.access.invites.contains_key(&workshop))
+    });
+    let invite = &charter(&harness).access.invites[&workshop];
+    assert!(invite.workshop);
+    assert!(
+        invite.expires_at.is_some(),
+        "a workshop's invite closes at the latest after its limit"
+    );
+    assert!(
+        harness.query_by_label_contains("· workshop").is_some(),
+        "the workshop's invite is listed as one"
+    );
+
+    click(&mut harness, "Stop the workshop");
+    wait_for(&mut harness, "the workshop's invite closed", |vm| {
+        !vm.lan
+            && vm
+                .open
+                .as_ref()
+                .is_some_and(|o| o.view.charter.access.closed.contains_key(&workshop))
+    });
+    let access = charter(&harness).access;
+    assert!(
+        access.invites.contains_key(&plain),
+        "the invite made outside the workshop stays open"
+    );
+    assert!(!access.invites.contains_key(&workshop));
+}
+
+#[test]
+fn a_device_joining_with_a_closed_invite_is_told_it_was_closed() {
+    let (ana_dir, ben_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut ana = harness(ana_dir.path(), true);
+    open_charter(&mut ana);
+    make_invite(&mut ana);
+    let ticket = ana.state().view().ticket.clone().expect("a ticket");
+    ana.get_by_label("Close invite").scroll_to_me();
+    ana.run_steps(5);
+    click(&mut ana, "Close invite");
+    wait_for(&mut ana, "the invite closed", |vm| {
+        vm.open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.access.invites.is_empty())
+    });
+
+    let mut ben = harness(ben_dir.path(), true);
+    wait_for(&mut ben, "the library", |vm| {
+        vm.phase == super::super::view_model::Phase::Ready
+    });
+    click(&mut ben, "Join with a ticket…");
+    super::type_into(&mut ben, "Ticket", &ticket);
+    click(&mut ben, "Join");
+    wait_for(&mut ben, "the refusal", |vm| {
+        matches!(vm.join, super::super::view_model::JoinState::Failed(_))
+    });
+    shows(
+        &ben,
+        "Could not join: this invite was closed; ask for a new one",
+    );
+}
+
+/// Opens the Share dialog (if it is not open) and makes an invite with the
+/// access chosen.
 pub(crate) fn make_invite(harness: &mut egui_kittest::Harness<'_, super::GuildApp>) {
-    click(harness, "Share…");
+    if harness.query_by_label("Make an invite").is_none() {
+        click(harness, "Share…");
+    }
     click(harness, "Make an invite");
     wait_for(harness, "the ticket", |vm| vm.ticket.is_some());
 }

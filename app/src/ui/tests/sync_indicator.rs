@@ -24,6 +24,8 @@ use super::{GuildApp, click, go_to, harness, open_charter, open_id, type_into, w
 /// What the window says once the peer has gone. Without the fix it says
 /// "up to date with 1 peer" for 15–35 s, and then "offline".
 const ALONE: &str = "no peer reachable";
+/// Ben in the top bar: his name, a button that follows him.
+const BEN: &str = "Follow Ben";
 
 /// A generous bound on noticing the departure: the aim is ≤ 3 s, this only
 /// tells that apart from QUIC's default idle timeout (15–30 s) on a busy
@@ -164,7 +166,7 @@ fn until(
             start.elapsed() < bound,
             "{what}: not within {bound:?}; the indicator says {:?}, Ben is {}shown",
             indicator(harness),
-            if harness.query_by_label("Ben").is_some() {
+            if harness.query_by_label(BEN).is_some() {
                 ""
             } else {
                 "not "
@@ -199,12 +201,12 @@ fn the_sync_indicator_after_a_peer_leaves_says_no_peer_is_reachable_and_counts_w
 
     let ben = Ben::join(ben_dir.path(), &ticket);
     until(&mut harness, "Ben here", RECONNECT_BOUND, |h| {
-        h.query_by_label("up to date with 1 peer").is_some() && h.query_by_label("Ben").is_some()
+        h.query_by_label("up to date with 1 peer").is_some() && h.query_by_label(BEN).is_some()
     });
 
     ben.kill();
     let noticed = until(&mut harness, "Ben's departure", DEPARTURE_BOUND, |h| {
-        h.query_by_label(ALONE).is_some() && h.query_by_label("Ben").is_none()
+        h.query_by_label(ALONE).is_some() && h.query_by_label(BEN).is_none()
     });
     eprintln!("a killed peer's departure was shown in {noticed:?}");
     assert!(
@@ -228,7 +230,7 @@ fn the_sync_indicator_after_a_peer_leaves_says_no_peer_is_reachable_and_counts_w
         h.query_by_label("up to date with 1 peer").is_some()
     });
     let back = until(&mut harness, "Ben shown", RECONNECT_BOUND, |h| {
-        h.query_by_label("Ben").is_some()
+        h.query_by_label(BEN).is_some()
     });
     eprintln!(
         "Ben's node started in {started:?}; then the window said up to date in {synced:?} \

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::ChangeHash;
-use guild_model::{AccessLevel, Op};
+use guild_model::Op;
+use guild_sync::net::node::InviteOptions;
+use guild_sync::net::ticket::InviteTicket;
 use tokio::sync::oneshot;
 
 use super::super::commands::UiCommand;
@@ -36,7 +38,20 @@ impl Worker {
             UiCommand::Edit { doc, ops, base } => self.edit(doc, &ops, base.as_deref()).await,
             UiCommand::Undo { doc } => self.step_back(doc, false).await,
             UiCommand::Redo { doc } => self.step_back(doc, true).await,
-            UiCommand::Share { doc, access } => self.share(&doc, access).await,
+            UiCommand::Share {
+                doc,
+                access,
+                expires,
+                workshop,
+            } => {
+                let options = InviteOptions {
+                    access,
+                    expires,
+                    workshop,
+                };
+                self.share(&doc, options).await;
+            }
+            UiCommand::CloseInvite { doc, hash } => self.close_invite(&doc, hash).await,
             UiCommand::Join { ticket } => self.join(ticket),
             UiCommand::ChooseExportFile { doc, format } => self.choose_export_file(doc, format),
             UiCommand::Export { doc, format, path } => {
@@ -48,10 +63,14 @@ impl Worker {
                 Ok(()) => self.vm.lan = true,
                 Err(e) => self.toast(e.to_string(), true),
             },
-            UiCommand::StopWorkshop => match self.node.disable_lan() {
-                Ok(()) => self.vm.lan = false,
-                Err(e) => self.toast(e.to_string(), true),
-            },
+            UiCommand::StopWorkshop => {
+                if let Err(e) = self.node.end_workshop().await {
+                    self.toast(e.to_string(), true);
+                }
+                self.vm.lan = self.node.lan();
+                self.refresh_open().await;
+                self.forget_closed_ticket();
+            }
             UiCommand::SetIdentity { name, color } => {
                 self.set_identity(Identity { name, color }).await;
             }
@@ -166,10 +185,45 @@ impl Worker {
         self.refresh_open().await;
     }
 
-    async fn share(&mut self, doc: &str, access: AccessLevel) {
-        match self.node.share(doc, access).await {
+    async fn share(&mut self, doc: &str, options: InviteOptions) {
+        match self.node.share_with(doc, options).await {
             Ok(ticket) => self.vm.ticket = Some(ticket.to_string()),
             Err(e) => self.toast(format!("could not make an invite: {e}"), true),
+        }
+        self.refresh_open().await;
+    }
+
+    async fn close_invite(&mut self, doc: &str, hash: String) {
+        if let Err(e) = self
+            .node
+            .library()
+            .edit(doc, &Op::CloseInvite { secret_hash: hash })
+            .await
+        {
+            self.toast(format!("could not close the invite: {e}"), true);
+        }
+        self.refresh_open().await;
+        self.forget_closed_ticket();
+    }
+
+    /// The ticket on show stops being shown once its invite is closed: it
+    /// admits nobody, and a projected one would only mislead.
+    fn forget_closed_ticket(&mut self) {
+        let (Some(ticket), Some(open)) = (self.vm.ticket.as_deref(), self.vm.open.as_ref()) else {
+            return;
+        };
+        let Ok(ticket) = ticket.parse::<InviteTicket>() else {
+            return;
+        };
+        if ticket.doc == open.view.id
+            && !open
+                .view
+                .charter
+                .access
+                .invites
+                .contains_key(&ticket.secret_hash())
+        {
+            self.vm.ticket = None;
         }
     }
 
