@@ -334,7 +334,8 @@ pub(crate) fn open_invites(access: &Access, me: &str, now: i64) -> Vec<InviteRow
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
-/// Seconds since the epoch, for what is shown now (an invite's expiry).
+/// Seconds since the epoch, for what is shown now (an invite's expiry,
+/// the agenda's countdown).
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -478,6 +478,31 @@ impl Charter {
         autosurgeon::hydrate_prop(doc, automerge::ROOT, "members").unwrap_or_default()
     }
 
+    /// The items of a kind a vote can be on (contributions, notes, cards,
+    /// objectives), in the order the charter shows them; none for another.
+    pub fn votable_items(&self, kind: crate::ops::Collection) -> Vec<String> {
+        use crate::ops::Collection;
+        match kind {
+            Collection::Contributions => self
+                .contributions_ordered()
+                .map(|(id, _)| id.clone())
+                .collect(),
+            Collection::Notes => Phase::ALL
+                .iter()
+                .flat_map(|p| self.notes_in(*p).map(|(id, _)| id.clone()))
+                .collect(),
+            Collection::Cards => Cell::ALL
+                .iter()
+                .flat_map(|c| self.cards_in(*c).map(|(id, _)| id.clone()))
+                .collect(),
+            Collection::Objectives => self
+                .objectives_ordered()
+                .map(|(id, _)| id.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The words of a contribution, inquiry note, value-map card or
     /// objective (the items a vote can be on), by id.
     pub fn item_words(&self, id: &str) -> Option<&str> {

@@ -79,4 +79,4 @@ pub use restore::{common_heads, copy_paths, keep_only_device, restore_version};
 pub use template::{SEED_VALUE_TABLE, seed_cards};
 pub use text_diff::single_splice;
 pub use undo::undo_change;
-pub use workshop::{Brainstorm, Lead, MAX_DOTS, Running, Step, Theme, Vote, Workshop};
+pub use workshop::{Brainstorm, Lead, MAX_DOTS, Running, Step, Theme, VOTABLE, Vote, Workshop};

@@ -14,8 +14,18 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
+use crate::ops::Collection;
+
 /// Most dots a vote may give each person.
 pub const MAX_DOTS: u8 = 20;
+
+/// The kinds of item a vote can be on.
+pub const VOTABLE: [Collection; 4] = [
+    Collection::Contributions,
+    Collection::Notes,
+    Collection::Cards,
+    Collection::Objectives,
+];
 
 /// The workshop state of a charter; empty until a facilitator uses it.
 #[derive(Debug, Clone, Default, Reconcile, Hydrate, Serialize, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Subcommand, ValueEnum};
-use guild_model::{Cell, Charter, Op, Phase, new_id};
+use guild_model::{Charter, Collection, Op, new_id};
 use guild_sync::Library;
 
 use super::output::Out;
@@ -26,24 +26,12 @@ pub(crate) enum VoteOn {
 }
 
 impl VoteOn {
-    fn items(self, charter: &Charter) -> Vec<String> {
+    fn kind(self) -> Collection {
         match self {
-            VoteOn::Contributions => charter
-                .contributions_ordered()
-                .map(|(id, _)| id.clone())
-                .collect(),
-            VoteOn::Notes => Phase::ALL
-                .iter()
-                .flat_map(|p| charter.notes_in(*p).map(|(id, _)| id.clone()))
-                .collect(),
-            VoteOn::Cards => Cell::ALL
-                .iter()
-                .flat_map(|c| charter.cards_in(*c).map(|(id, _)| id.clone()))
-                .collect(),
-            VoteOn::Objectives => charter
-                .objectives_ordered()
-                .map(|(id, _)| id.clone())
-                .collect(),
+            VoteOn::Contributions => Collection::Contributions,
+            VoteOn::Notes => Collection::Notes,
+            VoteOn::Cards => Collection::Cards,
+            VoteOn::Objectives => Collection::Objectives,
         }
     }
 }
@@ -93,7 +81,7 @@ pub(super) async fn vote(out: &mut Out, library: &Library, command: VoteCommand)
             let op = Op::OpenVote {
                 id: id.clone(),
                 title: question,
-                items: on.items(&charter),
+                items: charter.votable_items(on.kind()),
                 dots,
             };
             let change = library.edit(&doc, &op).await?;

@@ -7,13 +7,6 @@ use egui::{Color32, RichText};
 
 use super::view_model::OpenCharter;
 
-/// Seconds since the Unix epoch, now.
-pub(crate) fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// `12:04`, or `-0:30` once over time.
 pub(crate) fn clock(seconds: i64) -> String {
     let sign = if seconds < 0 { "-" } else { "" };
@@ -24,7 +17,7 @@ pub(crate) fn clock(seconds: i64) -> String {
 /// The banner under the top bar while a step runs; nothing otherwise.
 pub(crate) fn banner(ui: &mut egui::Ui, open: &OpenCharter) {
     let workshop = &open.view.charter.workshop;
-    let Some((step, left)) = workshop.time_left(now_secs()) else {
+    let Some((step, left)) = workshop.time_left(crate::present::unix_now()) else {
         return;
     };
     let (words, tint) = if left >= 0 {

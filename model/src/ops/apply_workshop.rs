@@ -8,7 +8,7 @@ use autosurgeon::reconcile_prop;
 use super::doc::{exists, item, map_at, str_at};
 use super::{Collection, EditError, Op};
 use crate::order::key_between;
-use crate::workshop::{Brainstorm, Lead, MAX_DOTS, Running, Step, Theme, Vote};
+use crate::workshop::{Brainstorm, Lead, MAX_DOTS, Running, Step, Theme, VOTABLE, Vote};
 
 /// The longest agenda step, in minutes (a day).
 const MAX_MINUTES: u32 = 24 * 60;
@@ -241,14 +241,9 @@ fn open_vote(
     }
     let mut offered: Vec<String> = Vec::new();
     for item in items {
-        let known = [
-            Collection::Contributions,
-            Collection::Notes,
-            Collection::Cards,
-            Collection::Objectives,
-        ]
-        .into_iter()
-        .any(|c| exists(tx, c, item).unwrap_or(false));
+        let known = VOTABLE
+            .into_iter()
+            .any(|c| exists(tx, c, item).unwrap_or(false));
         if !known {
             return Err(EditError::NotFound {
                 noun: "item to vote on",

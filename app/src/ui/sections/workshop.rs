@@ -4,66 +4,19 @@
 //! closes; then the items are ranked.
 
 use egui::{Color32, RichText};
-use guild_model::{Cell, Charter, MAX_DOTS, Op, Phase, Vote, Workshop, new_id};
+use guild_model::{Collection, MAX_DOTS, Op, VOTABLE, Vote, Workshop, new_id};
 
 use super::{SectionCtx, button, choose};
-use crate::ui::countdown::{clock, now_secs};
+use crate::present::unix_now;
+use crate::ui::countdown::clock;
 
-/// What a vote can be on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum VoteOn {
-    Contributions,
-    Notes,
-    Cards,
-    Objectives,
-}
-
-impl VoteOn {
-    const ALL: &'static [VoteOn] = &[
-        VoteOn::Contributions,
-        VoteOn::Notes,
-        VoteOn::Cards,
-        VoteOn::Objectives,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            VoteOn::Contributions => "Vision contributions",
-            VoteOn::Notes => "Inquiry notes",
-            VoteOn::Cards => "Value-map cards",
-            VoteOn::Objectives => "Objectives",
-        }
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            VoteOn::Contributions => "contributions",
-            VoteOn::Notes => "notes",
-            VoteOn::Cards => "cards",
-            VoteOn::Objectives => "objectives",
-        }
-    }
-
-    /// The items of this kind, in the order the charter shows them.
-    fn items(self, charter: &Charter) -> Vec<String> {
-        match self {
-            VoteOn::Contributions => charter
-                .contributions_ordered()
-                .map(|(id, _)| id.clone())
-                .collect(),
-            VoteOn::Notes => Phase::ALL
-                .iter()
-                .flat_map(|p| charter.notes_in(*p).map(|(id, _)| id.clone()))
-                .collect(),
-            VoteOn::Cards => Cell::ALL
-                .iter()
-                .flat_map(|c| charter.cards_in(*c).map(|(id, _)| id.clone()))
-                .collect(),
-            VoteOn::Objectives => charter
-                .objectives_ordered()
-                .map(|(id, _)| id.clone())
-                .collect(),
-        }
+/// A kind of item a vote can be on, as the form names it.
+fn vote_on_label(kind: Collection) -> &'static str {
+    match kind {
+        Collection::Contributions => "Vision contributions",
+        Collection::Notes => "Inquiry notes",
+        Collection::Cards => "Value-map cards",
+        _ => "Objectives",
     }
 }
 
@@ -183,7 +136,7 @@ fn agenda(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>, workshop: &Workshop) {
             let is_running = running == Some(id.as_str());
             let face = format!("{} — {} min", step.title, step.minutes);
             if is_running {
-                let left = workshop.time_left(now_secs()).map_or(0, |(_, left)| left);
+                let left = workshop.time_left(unix_now()).map_or(0, |(_, left)| left);
                 ui.label(RichText::new(format!("▶ {face} · {}", clock(left))).strong());
             } else {
                 ui.label(face);
@@ -227,9 +180,9 @@ fn open_vote_form(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         .state
         .drafts
         .get(on_key)
-        .and_then(|k| VoteOn::ALL.iter().find(|o| o.key() == k).copied())
-        .unwrap_or(VoteOn::Contributions);
-    let items = on.items(&ctx.open.view.charter);
+        .and_then(|k| VOTABLE.iter().find(|o| o.noun() == k).copied())
+        .unwrap_or(Collection::Contributions);
+    let items = ctx.open.view.charter.votable_items(on);
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Question");
         let question = ctx.state.draft("workshop.vote.title");
@@ -239,8 +192,8 @@ fn open_vote_form(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
                 .desired_width(220.0),
         )
         .labelled_by(label.id);
-        if let Some(chosen) = choose(ui, on_key, "On", on, VoteOn::ALL, VoteOn::label, true) {
-            ctx.state.drafts.insert(on_key.into(), chosen.key().into());
+        if let Some(chosen) = choose(ui, on_key, "On", on, &VOTABLE, vote_on_label, true) {
+            ctx.state.drafts.insert(on_key.into(), chosen.noun().into());
         }
         let dots_label = ui.label("Dots each");
         let dots = ctx
@@ -261,7 +214,7 @@ fn open_vote_form(ui: &mut egui::Ui, ctx: &mut SectionCtx<'_>) {
         let why_not = if items.len() < 2 {
             Some(format!(
                 "A vote needs at least two {} to choose from.",
-                on.label().to_lowercase()
+                vote_on_label(on).to_lowercase()
             ))
         } else if question.is_empty() {
             Some("Ask the room a question first.".to_owned())
