@@ -178,11 +178,7 @@ fn vote_and_item(charter: &Charter, vote: &str, item: &str) -> Result<(String, S
 /// The member this device edits as.
 fn me(library: &Library, charter: &Charter) -> Result<String> {
     let device = library.device().to_hex();
-    match charter
-        .members
-        .iter()
-        .find(|(_, m)| m.devices.contains_key(&device))
-    {
+    match charter.member_of_actor(&device) {
         Some((id, _)) => Ok(id.clone()),
         None => bail!(
             "this device is not a member of the charter yet: open the charter once in the window (it asks your name) to vote"

@@ -79,9 +79,7 @@ pub(crate) fn show(
         member: open
             .view
             .charter
-            .members
-            .iter()
-            .find(|(_, m)| m.devices.contains_key(&vm.device))
+            .member_of_actor(&vm.device)
             .map(|(id, _)| id.clone()),
         drafts: &vm.drafts,
         endpoint: &vm.endpoint,

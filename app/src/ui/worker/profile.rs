@@ -42,11 +42,7 @@ pub(super) fn introduction(charter: &Charter, device: &str, me: &Identity, label
         return Vec::new();
     }
     let color = hex(me.color);
-    if let Some((id, member)) = charter
-        .members
-        .iter()
-        .find(|(_, m)| m.devices.contains_key(device))
-    {
+    if let Some((id, member)) = charter.member_of_actor(device) {
         let mut ops = Vec::new();
         if member.name != name {
             ops.push(Op::EditMember {
