@@ -161,9 +161,30 @@ pub(crate) fn ana_and_ben(
     click(&mut ben, "Join with a ticket…");
     type_into(&mut ben, "Ticket", &ticket);
     click(&mut ben, "Join");
-    wait_for(&mut ben, "the joined charter", |vm| {
-        on_charter(vm, |c| c.members.values().any(|m| m.name == "Ben"))
-    });
+    let start = Instant::now();
+    loop {
+        ben.step();
+        let vm = ben.state().view();
+        if on_charter(&vm, |c| c.members.values().any(|m| m.name == "Ben")) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "Ben never joined as a member: join {:?}, toasts {:?}, open {:?}, read-only {:?}, members {:?}",
+            vm.join,
+            vm.toasts.iter().map(|t| t.text.clone()).collect::<Vec<_>>(),
+            vm.open.as_ref().map(|o| o.view.id.clone()),
+            vm.open.as_ref().map(|o| o.view.read_only),
+            vm.open.as_ref().map(|o| o
+                .view
+                .charter
+                .members
+                .values()
+                .map(|m| m.name.clone())
+                .collect::<Vec<_>>())
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     (ana, ben)
 }
 

@@ -243,6 +243,9 @@ async fn run(
             Event::Message(Some(Message::Shutdown) | None) => break,
             Event::Changed => {
                 worker.refresh_open().await;
+                // A charter that became writable (a join's admission
+                // arriving after its first view) gets its member now.
+                worker.introduce_me_if_missing().await;
                 worker.reveal_if_due().await;
             }
             Event::Presence(bytes) => worker.presence_message(&bytes),
@@ -472,8 +475,10 @@ impl Worker {
                 }));
             }
             Err(e) => {
-                self.toast(format!("cannot show the charter: {e}"), true);
-                self.open = None;
+                // Still followed (`self.open` and its change feed stay): a
+                // charter just joined may not read until the rest of it
+                // arrives, and the next change shows it.
+                self.toast(format!("cannot show the charter yet: {e}"), true);
                 self.vm.open = None;
             }
         }

@@ -96,6 +96,20 @@ impl Worker {
     /// Makes the person a member of the open charter, under the name and
     /// colour they chose, if they may edit it and it does not say so yet.
     /// Not on the undo stack: it is not an edit they made.
+    /// As [`Self::introduce_me`], only while this device is no member's:
+    /// a peer renaming the person is not undone at every change.
+    pub(super) async fn introduce_me_if_missing(&mut self) {
+        let device = self.node.library().device().to_hex();
+        let missing = self
+            .vm
+            .open
+            .as_ref()
+            .is_some_and(|o| o.view.charter.member_of_actor(&device).is_none());
+        if missing {
+            self.introduce_me().await;
+        }
+    }
+
     pub(super) async fn introduce_me(&mut self) {
         let (Some(me), Some(open)) = (self.vm.identity.clone(), self.vm.open.clone()) else {
             return;
