@@ -277,8 +277,15 @@ pub(crate) fn expiry_words(expires_at: Option<i64>, now: i64) -> String {
     if left <= 0 {
         return "expired".into();
     }
+    let span = duration_words(std::time::Duration::from_secs(left.unsigned_abs()));
+    format!("expires in {span} ({})", format_time(at))
+}
+
+/// A span for people: "2 d 3 h", "1 h 59 min", "10 min", "under a minute".
+pub(crate) fn duration_words(span: std::time::Duration) -> String {
+    let left = span.as_secs();
     let (days, hours, minutes) = (left / 86_400, (left % 86_400) / 3600, (left % 3600) / 60);
-    let span = if days > 0 {
+    if days > 0 {
         format!("{days} d {hours} h")
     } else if hours > 0 {
         format!("{hours} h {minutes} min")
@@ -286,8 +293,7 @@ pub(crate) fn expiry_words(expires_at: Option<i64>, now: i64) -> String {
         format!("{minutes} min")
     } else {
         "under a minute".into()
-    };
-    format!("expires in {span} ({})", format_time(at))
+    }
 }
 
 /// One open invite, as `guild invites` and the Share dialog list it.

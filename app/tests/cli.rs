@@ -685,6 +685,51 @@ fn a_facilitator_runs_a_dot_vote_from_the_terminal() {
     );
 }
 
+#[test]
+fn a_facilitator_keeps_the_agenda_and_notes_from_the_terminal() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path();
+    let doc = new_charter(data);
+    let dream = ok(data, &["step", "add", &doc, "Dream", "--minutes", "15"]);
+    ok(data, &["step", "add", &doc, "Design"]);
+    ok(data, &["step", "start", &doc, "dream"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data, &["show", &doc, "--json"])).unwrap();
+    let running = &json["workshop"]["running"];
+    assert_eq!(running["step"], dream.trim(), "{running}");
+    assert!(
+        running["clock"].as_str().is_some_and(|c| !c.is_empty()),
+        "the start is on this device's clock: {running}"
+    );
+    assert_eq!(json["workshop"]["steps"][dream.trim()]["minutes"], 15);
+    ok(data, &["step", "stop", &doc]);
+    assert!(fails(data, &["step", "start", &doc, "Deliver"]).contains("no step matches"));
+    ok(data, &["member", "add", &doc, "Ana", "--me"]);
+    let note = ok(
+        data,
+        &[
+            "note",
+            "add",
+            &doc,
+            "--phase",
+            "dream",
+            "--tag",
+            "need",
+            "A clinic each month",
+        ],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data, &["show", &doc, "--json"])).unwrap();
+    assert!(json["workshop"]["running"].is_null());
+    let added = &json["inquiry"]["notes"][note.trim()];
+    assert_eq!(added["text"], "A clinic each month", "{added}");
+    assert_eq!(added["author"], "Ana", "the member at this device: {added}");
+    assert_eq!(added["phase"], "dream");
+    let bad = guild(data, &["note", "add", &doc, "--phase", "someday", "x"]);
+    assert!(!bad.status.success(), "a phase that is not one is refused");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown phase `someday`"));
+}
+
 #[cfg(unix)]
 #[test]
 fn invites_expire_are_listed_and_closed_and_a_closed_one_is_refused_clearly() {

@@ -198,6 +198,7 @@ pub fn repair(doc: &mut Automerge, now: i64) -> Result<Option<ChangeHash>, EditE
         return Ok(None);
     }
     let salt = order_salt(doc.get_actor().to_bytes());
+    let actor = doc.get_actor().to_hex_string();
     let mut ops = Vec::new();
     let mut removed_bridges = HashSet::new();
     for violation in &violations {
@@ -242,7 +243,7 @@ pub fn repair(doc: &mut Automerge, now: i64) -> Result<Option<ChangeHash>, EditE
         },
         |tx| {
             for op in &ops {
-                super::ops::apply_in_tx(tx, op, now, &salt)?;
+                super::ops::apply_in_tx(tx, op, now, &salt, &actor)?;
             }
             for (collection, id, key) in &rekeys {
                 let obj = super::ops::item_obj(tx, *collection, id)?;

@@ -98,8 +98,13 @@ pub struct Step {
 pub struct Running {
     /// The step's id.
     pub step: String,
-    /// When it started (unix seconds).
+    /// When it started (unix seconds), on the clock of …
     pub started_at: i64,
+    /// … the session that started it (actor id, hex; its device's id is a
+    /// prefix): every window counts down on that device's clock, which
+    /// peers measure from presence ([`Workshop::time_left`] takes it).
+    #[autosurgeon(missing = "Default::default")]
+    pub clock: String,
 }
 
 /// A dot vote over some of the charter's items.

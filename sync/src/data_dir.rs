@@ -18,6 +18,7 @@ const DEVICE_ID: &str = "device.id";
 const SECRET_KEY: &str = "secret.key";
 const PEERS: &str = "peers.json";
 const NET_CONFIG: &str = "net.json";
+const RELAYS: &str = "relays.json";
 const PROFILE: &str = "profile.json";
 const WINDOW: &str = "window.json";
 const DRAFTS: &str = "drafts";
@@ -125,6 +126,11 @@ impl DataDir {
     /// The port to listen on again.
     pub fn net_config_path(&self) -> PathBuf {
         self.root.join(NET_CONFIG)
+    }
+
+    /// The relay each charter's community uses (`guild relay use`).
+    pub fn relays_path(&self) -> PathBuf {
+        self.root.join(RELAYS)
     }
 
     /// The person's name and colour, as the window asked on first run.
@@ -300,6 +306,7 @@ mod tests {
             dir.secret_key_path(),
             dir.peers_path(),
             dir.net_config_path(),
+            dir.relays_path(),
             dir.profile_path(),
             dir.window_path(),
         ];
@@ -309,6 +316,7 @@ mod tests {
             "secret.key",
             "peers.json",
             "net.json",
+            "relays.json",
             "profile.json",
             "window.json",
         ]) {

@@ -10,12 +10,14 @@
 //!   share policy).
 //! - [`library`]: the charters of a data dir: create, read, edit, import.
 //! - [`net`]: the library on the network (iroh, Guild's ALPN, invites).
+//! - [`relay`]: `guild relay`, the iroh relay server a community runs itself.
 
 pub mod access;
 pub mod data_dir;
 pub mod identity;
 pub mod library;
 pub mod net;
+pub mod relay;
 pub mod store;
 
 pub use data_dir::{DataDir, DataDirError, DataDirLock, LockError};

@@ -4,6 +4,8 @@
 pub mod disk;
 pub mod fuzz_targets;
 pub mod hostile;
+pub mod netns;
+pub mod procs;
 pub mod sim;
 pub mod trace;
 

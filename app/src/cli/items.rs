@@ -1,9 +1,10 @@
-//! Item commands: cards, objectives, members, units, bridges.
+//! Item commands: cards, inquiry notes, objectives, members, units, bridges.
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use guild_model::{
-    Cell, Charter, Collection, Horizon, ObjectiveEdit, Op, Position, Role, Status, UnitKind, new_id,
+    Cell, Charter, Collection, Horizon, ObjectiveEdit, Op, Phase, Position, Role, Status, Tag,
+    UnitKind, new_id,
 };
 use guild_sync::Library;
 
@@ -68,6 +69,25 @@ pub(crate) enum CardCommand {
     },
     /// Remove a card (and its links from stories).
     Rm { doc: String, card: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NoteCommand {
+    /// Add an appreciative-inquiry note; prints its id.
+    Add {
+        doc: String,
+        /// `discover`, `dream`, `design` or `deliver`.
+        #[arg(long)]
+        phase: Phase,
+        /// `need`, `challenge` or `opportunity`.
+        #[arg(long, default_value = "opportunity")]
+        tag: Tag,
+        /// Who said it [default: the member this device edits as].
+        #[arg(long)]
+        author: Option<String>,
+        /// The note.
+        text: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -400,6 +420,34 @@ pub(super) async fn unit(out: &mut Out, library: &Library, command: UnitCommand)
         Some(id),
     )
     .await
+}
+
+pub(super) async fn note(out: &mut Out, library: &Library, command: NoteCommand) -> Result<()> {
+    let NoteCommand::Add {
+        doc,
+        phase,
+        tag,
+        author,
+        text,
+    } = command;
+    let (doc, charter) = open(library, &doc).await?;
+    let author = author
+        .or_else(|| {
+            charter
+                .member_of_actor(&library.device().to_hex())
+                .map(|(_, m)| m.name.clone())
+        })
+        .unwrap_or_default();
+    let id = new_id();
+    let op = Op::AddNote {
+        id: id.clone(),
+        phase,
+        tag,
+        text,
+        author,
+        position: Position::End,
+    };
+    apply_all(out, library, &doc, vec![op], Some(id)).await
 }
 
 pub(super) async fn bridge(out: &mut Out, library: &Library, command: BridgeCommand) -> Result<()> {

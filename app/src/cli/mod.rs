@@ -6,13 +6,17 @@
 //! directory, the command's words go to it over the control socket
 //! ([`crate::control`]) and run there through [`execute`].
 
+mod agenda;
 mod documents;
 mod history;
 mod items;
 mod network;
 mod output;
+mod relay;
 mod resolve;
+mod shutdown;
 mod votes;
+mod workshop;
 
 use std::ffi::OsString;
 use std::io::Read as _;
@@ -21,7 +25,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
-use guild_sync::net::node::{NetOptions, Node};
+use guild_sync::net::node::{NetOptions, Node, Relay};
 use guild_sync::{DataDir, Library, LibraryError, LibraryOptions, LockError};
 
 use crate::control::protocol::{Request, Response};
@@ -156,6 +160,9 @@ enum Command {
     /// Add, edit, move or remove value-map cards.
     #[command(subcommand)]
     Card(items::CardCommand),
+    /// Add appreciative-inquiry notes.
+    #[command(subcommand)]
+    Note(items::NoteCommand),
     /// Add, edit or remove objectives.
     #[command(subcommand)]
     Objective(items::ObjectiveCommand),
@@ -168,6 +175,9 @@ enum Command {
     /// Add bridges between units.
     #[command(subcommand)]
     Bridge(items::BridgeCommand),
+    /// The workshop's agenda: add timeboxed steps, start one (every window counts it down), stop it.
+    #[command(subcommand)]
+    Step(agenda::StepCommand),
     /// Dot votes: open one on contributions, notes, cards or objectives; place your dots; close it.
     #[command(subcommand)]
     Vote(votes::VoteCommand),
@@ -182,6 +192,9 @@ enum Command {
     Share(network::ShareArgs),
     /// List a charter's open invites (who made them, access, expiry, how many joined), or close one.
     Invites(network::InvitesArgs),
+    /// Host a workshop on this network, find and join one, answer knocks, end it.
+    #[command(subcommand)]
+    Workshop(Box<workshop::WorkshopCommand>),
     /// Join a charter with an invite ticket: fetch it and store it here.
     Join(network::JoinArgs),
     /// List the devices that may sync a charter.
@@ -200,6 +213,8 @@ enum Command {
     Sync(network::SyncArgs),
     /// Run a headless peer that keeps every charter here synced, until Ctrl-C.
     Serve,
+    /// Run a relay for your community's devices behind NATs (`--listen ADDR`), or set a charter's relay (`relay use`).
+    Relay(Box<relay::RelayArgs>),
 }
 
 impl Cli {
@@ -212,15 +227,28 @@ impl Cli {
         cli
     }
 
-    /// Whether this is `guild serve`.
+    /// Whether this is a long-running service that logs what it does:
+    /// `guild serve`, or `guild relay` running a relay.
     pub fn is_serve(&self) -> bool {
-        matches!(self.command, Some(Command::Serve))
+        match &self.command {
+            Some(Command::Serve) => true,
+            Some(Command::Relay(args)) => args.runs_server(),
+            _ => false,
+        }
     }
 
     /// What to do: open the window, or run a command.
     pub(crate) fn into_task(self) -> Result<Task> {
         let data_dir = DataDir::resolve(self.data_dir)?;
-        let net = self.net.options()?;
+        let mut net = self.net.options()?;
+        // The window serves every charter, as `guild serve` does: without
+        // --relay it uses the first charter's remembered relay, if any.
+        if net.relay == Relay::Disabled
+            && matches!(self.command, None | Some(Command::Open { .. }))
+            && let Some(relay) = network::first_remembered_relay(&data_dir)
+        {
+            net.relay = relay;
+        }
         Ok(match self.command {
             None => Task::Window {
                 data_dir,
@@ -267,7 +295,11 @@ impl Command {
     fn needs_network(&self) -> bool {
         matches!(
             self,
-            Command::Share(_) | Command::Join(_) | Command::Sync(_) | Command::Serve
+            Command::Share(_)
+                | Command::Join(_)
+                | Command::Sync(_)
+                | Command::Serve
+                | Command::Workshop(_)
         )
     }
 
@@ -319,10 +351,17 @@ impl Host<'_> {
 pub(crate) fn run(task: CommandTask) -> Result<()> {
     let CommandTask {
         data_dir,
-        net,
+        mut net,
         mut command,
         words,
     } = task;
+    // A relay serves devices, not a data directory: it opens none.
+    if let Command::Relay(args) = command {
+        if args.runs_server() {
+            return relay::serve(*args, net.listen);
+        }
+        command = Command::Relay(args);
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let stdin = if command.reads_stdin() {
         let mut buffer = String::new();
@@ -334,13 +373,15 @@ pub(crate) fn run(task: CommandTask) -> Result<()> {
         None
     };
     let serve = matches!(command, Command::Serve);
+    // `guild workshop host` on its own hosts, then serves until Ctrl-C.
+    let hosting = matches!(&command, Command::Workshop(w) if w.keeps_running());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start Guild's runtime")?;
     runtime.block_on(async move {
-        let options = if serve {
+        let options = if serve || hosting {
             LibraryOptions::interactive()
         } else {
             LibraryOptions::one_shot()
@@ -367,9 +408,23 @@ pub(crate) fn run(task: CommandTask) -> Result<()> {
             closed?;
             return Ok(());
         }
+        // No --relay: the charter's own (remembered, or the ticket's).
+        if net.relay == Relay::Disabled
+            && let Some(relay) = network::community_relay(&library, &command)
+        {
+            net.relay = relay;
+        }
         let node = Arc::new(Node::start(library, net).await?);
         let result = if serve {
             network::serve(&node, &data_dir).await
+        } else if hosting {
+            let mut out = Out::default();
+            let hosted = dispatch(&Host::Node(&node), command, &mut out).await;
+            out.emit();
+            match hosted {
+                Ok(()) => network::serve(&node, &data_dir).await,
+                Err(e) => Err(e),
+            }
         } else {
             let mut out = Out::default();
             let result = dispatch(&Host::Node(&node), command, &mut out).await;
@@ -496,18 +551,22 @@ async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()
         Command::Export(args) => documents::export(out, library, args).await,
         Command::Import { file } => documents::import(out, library, &file).await,
         Command::Card(c) => items::card(out, library, c).await,
+        Command::Note(c) => items::note(out, library, c).await,
         Command::Objective(c) => items::objective(out, library, c).await,
         Command::Member(c) => items::member(out, library, c).await,
         Command::Unit(c) => items::unit(out, library, c).await,
         Command::Bridge(c) => items::bridge(out, library, c).await,
         Command::Vote(c) => votes::vote(out, library, c).await,
+        Command::Step(c) => agenda::step(out, library, c).await,
         Command::Devices { doc } => network::devices(out, library, &doc).await,
         Command::Revoke { doc, device } => network::revoke(out, host, &doc, &device).await,
         Command::Share(args) => network::share(out, host, args).await,
         Command::Invites(args) => network::invites(out, library, args).await,
         Command::Join(args) => network::join(out, host, args).await,
+        Command::Workshop(c) => workshop::workshop(out, network::node(host)?, *c).await,
         Command::Sync(args) => network::sync(out, host, args).await,
         Command::Serve => anyhow::bail!("`guild serve` runs only on its own"),
+        Command::Relay(args) => relay::command(out, library, *args).await,
         Command::Open { .. } => anyhow::bail!("the window is already open"),
     }
 }

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use guild_model::{AccessLevel, Op};
 use guild_sync::net::node::{InviteOptions, NetOptions, Node, Relay, SyncStatus};
+use guild_sync::net::relays;
 use guild_sync::net::ticket::InviteTicket;
 use guild_sync::{DataDir, Library};
 
@@ -24,7 +25,7 @@ pub(crate) struct NetArgs {
     /// Find and be found by peers on the local network (mDNS): host a workshop.
     #[arg(long, global = true)]
     lan: bool,
-    /// Use relays to reach peers behind NATs: `default` (n0's) or a relay URL. Off unless given.
+    /// Use relays to reach peers behind NATs: `default` (n0's) or a relay URL [default: the charter's relay (`guild relay use`, or the ticket's); else none].
     #[arg(long, global = true, value_name = "default|URL")]
     relay: Option<String>,
     /// The address and port to listen on [default: all interfaces, this data dir's port].
@@ -40,10 +41,7 @@ impl NetArgs {
         let relay = match self.relay.as_deref() {
             None => Relay::Disabled,
             Some("default") => Relay::Default,
-            Some(url) => Relay::Custom(
-                url.parse()
-                    .with_context(|| format!("`{url}` is not a relay URL"))?,
-            ),
+            Some(url) => Relay::Custom(relays::parse_relay(url).map_err(anyhow::Error::msg)?),
         };
         Ok(NetOptions {
             listen: self.listen,
@@ -109,7 +107,36 @@ pub(crate) struct SyncArgs {
     timeout: u64,
 }
 
-fn node<'a>(host: &'a Host<'_>) -> Result<&'a Node> {
+/// The relay a network command uses when `--relay` is not given: the
+/// ticket's for `join`, the charter's remembered one for `share` and
+/// `sync`, and for `serve` the first charter's that has one (a community
+/// has one relay; a device in two communities passes `--relay`).
+pub(super) fn community_relay(library: &Library, command: &super::Command) -> Option<Relay> {
+    let data_dir = library.data_dir();
+    let url = match command {
+        super::Command::Join(args) => args.ticket.parse::<InviteTicket>().ok()?.relay,
+        super::Command::Share(args) => {
+            relays::remembered_for(data_dir, &library.resolve(&args.doc).ok()?)
+        }
+        super::Command::Sync(args) => {
+            relays::remembered_for(data_dir, &library.resolve(&args.doc).ok()?)
+        }
+        super::Command::Serve => return first_remembered_relay(data_dir),
+        _ => None,
+    }?;
+    relays::parse_relay(&url).ok().map(Relay::Custom)
+}
+
+/// The first charter's remembered relay (for `guild serve` and the window,
+/// which serve every charter).
+pub(super) fn first_remembered_relay(data_dir: &DataDir) -> Option<Relay> {
+    relays::remembered(data_dir)
+        .into_values()
+        .find_map(|url| relays::parse_relay(&url).ok())
+        .map(Relay::Custom)
+}
+
+pub(super) fn node<'a>(host: &'a Host<'_>) -> Result<&'a Node> {
     match host {
         Host::Node(node) => Ok(node),
         Host::Library(_) => bail!("this command needs the network"),
@@ -241,6 +268,11 @@ pub(super) async fn join(out: &mut Out, host: &Host<'_>, args: JoinArgs) -> Resu
         .await
         .map(|c| c.meta.title.as_str().to_owned())
         .unwrap_or_default();
+    if let Some(relay) = &ticket.relay {
+        // The community's relay, from now on, for this charter.
+        relays::remember(node.library().data_dir(), &doc, Some(relay))
+            .context("cannot remember the charter's relay")?;
+    }
     let _ = writeln!(out.stdout, "{doc}");
     let access = if ticket.access == AccessLevel::ReadOnly {
         " (read-only)"
@@ -340,9 +372,15 @@ fn summarize(out: &mut Out, status: &SyncStatus) {
             (true, true) => "up to date",
             (true, false) => "syncing",
         };
+        // "How am I connected?": direct or through the relay, and how far.
+        let how = match (peer.path, peer.rtt_us) {
+            (Some(path), Some(rtt)) => format!("{}, {:.1} ms", path.as_str(), rtt as f64 / 1000.0),
+            (Some(path), None) => path.as_str().to_owned(),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out.stdout,
-            "  {:.16}…  {state:<10}  {}",
+            "  {:.16}…  {state:<10}  {how:<16}  {}",
             peer.endpoint, peer.label
         );
     }
@@ -373,6 +411,9 @@ pub(super) async fn serve(node: &Arc<Node>, data_dir: &DataDir) -> Result<()> {
     for socket in node.endpoint().bound_sockets() {
         println!("listening on: {socket}");
     }
+    if let Relay::Custom(url) = node.relay() {
+        println!("relay: {}", super::relay::hide_token(url.as_str()));
+    }
     for doc in &docs {
         if let Err(e) = node.connect_peers(doc).await {
             tracing::warn!(%doc, error = %e, "cannot reach this charter's peers");
@@ -385,30 +426,9 @@ pub(super) async fn serve(node: &Arc<Node>, data_dir: &DataDir) -> Result<()> {
         }),
     )?;
     tracing::info!("ready");
-    wait_for_shutdown().await;
+    super::shutdown::signalled().await;
     tracing::info!("shutting down: flushing every charter to disk");
     control.stop();
     Ok(())
 }
 
-async fn wait_for_shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}

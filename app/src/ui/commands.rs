@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use automerge::ChangeHash;
 use guild_model::{AccessLevel, Op};
+use guild_sync::net::workshop::desk::Answer;
+use guild_sync::net::workshop::nearby::NearbyWorkshop;
 
 use super::section::Section;
 pub(crate) use crate::present::ExportFormat;
@@ -58,11 +60,32 @@ pub(crate) enum UiCommand {
     ChooseExportFile { doc: String, format: ExportFormat },
     /// Delete a charter from this device only.
     RemoveLocal { doc: String },
-    /// Turn LAN discovery (mDNS) on: host a workshop.
-    HostWorkshop,
-    /// Turn LAN discovery off and close the invites the workshop made:
-    /// the workshop is over.
+    /// Host a workshop on `doc`: announce it on this network, open its
+    /// invite (closing at the latest after `limit`), show a join code if
+    /// `code`, and queue who knocks.
+    HostWorkshop {
+        doc: String,
+        access: AccessLevel,
+        code: bool,
+        limit: std::time::Duration,
+    },
+    /// Stop announcing the workshop and close the invites and the code it
+    /// made: the workshop is over. Who joined stays.
     StopWorkshop,
+    /// Answer someone knocking on the hosted workshop.
+    AnswerKnock { id: u64, answer: Answer },
+    /// Let everyone who knocks in for a while (and who waits now), or stop.
+    AdmitEveryone(Option<(AccessLevel, std::time::Duration)>),
+    /// Use `url` as the relay for `doc` on this device (from Guild's next
+    /// start), or none.
+    SetRelay { doc: String, url: Option<String> },
+    /// Look for workshops on this network (the Join dialog's list).
+    BrowseWorkshops,
+    /// Knock on a workshop found nearby, with its join code if typed.
+    Knock {
+        workshop: NearbyWorkshop,
+        code: Option<String>,
+    },
     /// Set this person's name and colour.
     SetIdentity { name: String, color: [u8; 3] },
     /// Tell peers which section this person is looking at.

@@ -55,6 +55,16 @@ pub(crate) fn sync_summary(status: Option<&SyncStatus>) -> (String, Color32) {
     } else {
         format!("{n} peers")
     };
+    // "How am I connected?": said only when a relay carries some of it.
+    let relayed = connected
+        .iter()
+        .filter(|p| p.path == Some(guild_sync::net::paths::PathKind::Relayed))
+        .count();
+    let peers = if relayed > 0 {
+        format!("{peers} ({relayed} via the relay)")
+    } else {
+        peers
+    };
     if done {
         (
             format!("up to date with {peers}"),
@@ -98,13 +108,13 @@ pub(crate) fn top_bar(
         if ui.available_width() < TOP_BAR_ONE_ROW {
             ui.horizontal_wrapped(|ui| where_we_are(ui, vm, send));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                top_bar_actions(ui, vm, state, send);
+                top_bar_actions(ui, vm, state);
             });
         } else {
             ui.horizontal(|ui| {
                 where_we_are(ui, vm, send);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    top_bar_actions(ui, vm, state, send);
+                    top_bar_actions(ui, vm, state);
                 });
             });
         }
@@ -131,17 +141,37 @@ fn where_we_are(ui: &mut egui::Ui, vm: &ViewModel, send: &dyn Fn(UiCommand)) {
     }
     let (text, tint) = sync_summary(open.status.as_ref());
     dot(ui, tint);
-    ui.label(RichText::new(text).color(tint));
+    let shown = ui.label(RichText::new(text).color(tint));
+    let how = peer_paths(open.status.as_ref());
+    if !how.is_empty() {
+        shown.on_hover_text(how);
+    }
+}
+
+/// "How am I connected?", per connected peer: "Ben's laptop — direct,
+/// 1.6 ms", one line each (the sync line's hover).
+pub(crate) fn peer_paths(status: Option<&SyncStatus>) -> String {
+    status
+        .map(|s| {
+            s.peers
+                .iter()
+                .filter(|p| p.connected)
+                .map(|p| {
+                    let path = p.path.map_or("connecting", |k| k.as_str());
+                    let rtt = p.rtt_us.map_or(String::new(), |us| {
+                        format!(", {:.1} ms", us as f64 / 1000.0)
+                    });
+                    format!("{} — {path}{rtt}", p.label)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
 }
 
 /// The top bar's right, laid out right to left: who is here, share,
 /// export, the workshop.
-fn top_bar_actions(
-    ui: &mut egui::Ui,
-    vm: &ViewModel,
-    state: &mut UiState,
-    send: &dyn Fn(UiCommand),
-) {
+fn top_bar_actions(ui: &mut egui::Ui, vm: &ViewModel, state: &mut UiState) {
     if let Some(identity) = &vm.identity {
         ui.label(RichText::new(&identity.name).color(color(identity.color)));
         dot(ui, color(identity.color));
@@ -173,19 +203,16 @@ fn top_bar_actions(
             state.dialog = Dialog::Export;
         }
     }
-    let workshop = if vm.lan {
-        "Workshop on…"
-    } else {
-        "Host a workshop"
+    let workshop = match &vm.hosting {
+        Some(w) if !w.knocks.is_empty() => format!("Workshop on · {} knocking", w.knocks.len()),
+        Some(_) => "Workshop on…".to_owned(),
+        None => "Host a workshop".to_owned(),
     };
     if ui
         .button(workshop)
-        .on_hover_text("Find and be found by people on this local network")
+        .on_hover_text("Announce a workshop on this local network and let people in")
         .clicked()
     {
-        if !vm.lan {
-            send(UiCommand::HostWorkshop);
-        }
         state.dialog = Dialog::Workshop;
     }
 }
@@ -308,4 +335,67 @@ pub(crate) fn failed(ui: &mut egui::Ui, why: &str) {
             "Close the other Guild window or process, or start Guild with another --data-dir.",
         );
     });
+}
+
+#[cfg(test)]
+mod relay_summary_tests {
+    use guild_sync::net::node::{PeerStatus, SyncStatus};
+    use guild_sync::net::paths::PathKind;
+
+    use super::{peer_paths, sync_summary};
+
+    fn peer(path: PathKind) -> PeerStatus {
+        PeerStatus {
+            endpoint: "e".repeat(64),
+            label: "Ben's laptop".into(),
+            connected: true,
+            has_our_changes: true,
+            we_have_theirs: true,
+            unshared: Some(0),
+            path: Some(path),
+            rtt_us: Some(1500),
+        }
+    }
+
+    #[test]
+    fn the_top_bar_says_when_a_relay_carries_the_sync() {
+        let status = |peers| SyncStatus {
+            doc: "doc".into(),
+            peers,
+            pending_changes: 0,
+        };
+        let direct = status(vec![peer(PathKind::Direct), peer(PathKind::Direct)]);
+        assert_eq!(sync_summary(Some(&direct)).0, "up to date with 2 peers");
+        let mixed = status(vec![peer(PathKind::Direct), peer(PathKind::Relayed)]);
+        assert_eq!(
+            sync_summary(Some(&mixed)).0,
+            "up to date with 2 peers (1 via the relay)"
+        );
+    }
+
+    #[test]
+    fn each_connected_peer_says_how_it_is_reached_and_how_far() {
+        let status = SyncStatus {
+            doc: "d".into(),
+            peers: vec![
+                peer(PathKind::Direct),
+                PeerStatus {
+                    label: "Office peer".into(),
+                    rtt_us: Some(31_800),
+                    ..peer(PathKind::Relayed)
+                },
+                PeerStatus {
+                    label: "Away".into(),
+                    connected: false,
+                    ..peer(PathKind::Direct)
+                },
+            ],
+            pending_changes: 0,
+        };
+        assert_eq!(
+            peer_paths(Some(&status)),
+            "Ben's laptop — direct, 1.5 ms\nOffice peer — relayed, 31.8 ms"
+        );
+        assert_eq!(peer_paths(None), "");
+    }
 }

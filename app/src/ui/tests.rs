@@ -87,7 +87,7 @@ fn text_input<'h>(harness: &'h Harness<'_, GuildApp>, label: &'h str) -> egui_ki
         .unwrap_or_else(|| panic!("no text input labelled {label:?}"))
 }
 
-fn type_into(harness: &mut Harness<'_, GuildApp>, label: &str, text: &str) {
+pub(crate) fn type_into(harness: &mut Harness<'_, GuildApp>, label: &str, text: &str) {
     for _ in 0..5 {
         text_input(harness, label).focus();
         harness.run_steps(2);
@@ -970,6 +970,7 @@ mod edits;
 mod feedback;
 mod follow;
 mod history;
+mod knock;
 mod laptop;
 mod layout;
 mod share;

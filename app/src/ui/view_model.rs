@@ -7,6 +7,9 @@ use std::time::Instant;
 use guild_sync::CharterView;
 use guild_sync::StoreHealth;
 use guild_sync::net::node::SyncStatus;
+use guild_sync::net::workshop::desk::HostedWorkshop;
+use guild_sync::net::workshop::nearby::NearbyWorkshop;
+use guild_sync::net::workshop::visitor::KnockProgress;
 
 /// One charter in the library list.
 #[derive(Debug, Clone)]
@@ -30,6 +33,10 @@ pub(crate) struct Presence {
     /// Whether it was connected to this device (not heard through another
     /// peer) when last heard: it then goes as soon as its connection does.
     pub(crate) direct: bool,
+    /// Its device id (its actors' prefix); empty from older peers.
+    pub(crate) device: String,
+    /// How far its clock is ahead of ours, in milliseconds, if it said.
+    pub(crate) clock_offset_ms: Option<i64>,
 }
 
 /// The open charter.
@@ -126,6 +133,14 @@ pub(crate) enum JoinState {
     Idle,
     /// Connecting and fetching.
     Joining,
+    /// Knocking on a workshop found nearby: how it goes.
+    Knocking {
+        /// The workshop's title.
+        title: String,
+        /// Its host's name.
+        host: String,
+        progress: KnockProgress,
+    },
     /// Done: this charter arrived.
     Joined(String),
     /// Failed, with why.
@@ -148,6 +163,14 @@ pub(crate) struct ViewModel {
     /// devices include it is this person.
     pub(crate) device: String,
     pub(crate) lan: bool,
+    /// The workshop this device hosts, with who is knocking.
+    pub(crate) hosting: Option<Arc<HostedWorkshop>>,
+    /// Workshops announced on this network (while the Join dialog looks).
+    pub(crate) nearby: Arc<Vec<NearbyWorkshop>>,
+    /// The relay this window's node reaches peers through, if any.
+    pub(crate) relay_in_use: Option<String>,
+    /// The relay remembered for the open charter (used from the next start).
+    pub(crate) relay_for_open: Option<String>,
     /// The last invite ticket made, for the share dialog.
     pub(crate) ticket: Option<String>,
     pub(crate) join: JoinState,

@@ -89,6 +89,7 @@ fn create(
 /// error the document is untouched.
 pub fn apply(doc: &mut Automerge, op: &Op, now: i64) -> Result<Option<ChangeHash>, EditError> {
     let salt = order_salt(doc.get_actor().to_bytes());
+    let actor = doc.get_actor().to_hex_string();
     let message = op.message();
     doc.transact_with(
         |()| {
@@ -96,7 +97,7 @@ pub fn apply(doc: &mut Automerge, op: &Op, now: i64) -> Result<Option<ChangeHash
                 .with_message(message)
                 .with_time(now)
         },
-        |tx| apply_in(tx, op, now, &salt),
+        |tx| apply_in(tx, op, now, &salt, &actor),
     )
     .map(|success| success.hash)
     .map_err(|failure| failure.error)
@@ -114,6 +115,7 @@ pub fn apply_batch(
         return Ok(None);
     };
     let salt = order_salt(doc.get_actor().to_bytes());
+    let actor = doc.get_actor().to_hex_string();
     let message = first.message();
     doc.transact_with(
         |()| {
@@ -121,7 +123,10 @@ pub fn apply_batch(
                 .with_message(message)
                 .with_time(now)
         },
-        |tx| ops.iter().try_for_each(|op| apply_in(tx, op, now, &salt)),
+        |tx| {
+            ops.iter()
+                .try_for_each(|op| apply_in(tx, op, now, &salt, &actor))
+        },
     )
     .map(|success| success.hash)
     .map_err(|failure| failure.error)
@@ -154,12 +159,14 @@ fn insert<T: autosurgeon::Reconcile>(
 
 /// Applies one op inside an open transaction. Each group of ops has its own
 /// function; this match lists every variant, so a new `Op` fails to compile
-/// until it is routed.
+/// until it is routed. `actor` is the editing session's (hex): a step's
+/// start is on its device's clock.
 pub(crate) fn apply_in(
     tx: &mut Transaction<'_>,
     op: &Op,
     now: i64,
     salt: &str,
+    actor: &str,
 ) -> Result<(), EditError> {
     match op {
         Op::SetProse { .. }
@@ -211,7 +218,7 @@ pub(crate) fn apply_in(
         | Op::StopLeading
         | Op::AddTheme { .. }
         | Op::SetTheme { .. }
-        | Op::RemoveTheme { .. } => super::apply_workshop::apply_workshop(tx, op, now, salt),
+        | Op::RemoveTheme { .. } => super::apply_workshop::apply_workshop(tx, op, now, salt, actor),
     }
 }
 

@@ -18,6 +18,7 @@ pub(super) fn apply_workshop(
     op: &Op,
     now: i64,
     salt: &str,
+    actor: &str,
 ) -> Result<(), EditError> {
     let workshop = map_in(tx, &ROOT, "workshop")?;
     match op {
@@ -36,6 +37,7 @@ pub(super) fn apply_workshop(
             let running = Running {
                 step: id.clone(),
                 started_at: now,
+                clock: actor.to_owned(),
             };
             reconcile_prop(tx, &workshop, "running", &running)?;
         }

@@ -5,17 +5,25 @@
 //!
 //! - [`ticket`]: invite tickets.
 //! - [`clock`]: the time invites expire by.
-//! - [`wire`]: framing, limits and the handshake.
+//! - [`wire`]: framing, limits and the handshake (and, for tests, `wire_tap`).
 //! - [`screen`]: every frame checked before samod reads it.
 //! - [`peers`]: last known addresses of other devices.
 //! - [`protocol`]: the accepting side (iroh `ProtocolHandler`).
 //! - [`dialer`]: the connecting side (samod `Dialer`).
+//! - [`workshop`]: announcing a workshop, knocking, the join code.
+//! - [`paths`]: per peer, direct or relayed, and the round-trip time.
+//! - [`relays`]: the relay each charter's community uses, remembered here.
 //! - [`node`]: all of it together around a `Library`.
 pub mod clock;
 pub mod dialer;
 pub mod node;
+pub mod paths;
 pub mod peers;
 pub mod protocol;
+pub mod relays;
 pub mod screen;
 pub mod ticket;
 pub mod wire;
+#[cfg(feature = "wire-tap")]
+pub mod wire_tap;
+pub mod workshop;

@@ -41,12 +41,19 @@ use samod::{
 
 use super::clock::Clock;
 use super::dialer::IrohDialer;
+use super::paths::{PathBook, PathKind};
 use super::peers::PeerBook;
 use super::protocol::GuildProtocol;
 use super::ticket::InviteTicket;
 use super::wire::{ALPN, Hello, InviteProof, WireCounters};
+use super::workshop::desk::Desk;
+use super::workshop::door::Door;
+use super::workshop::knock::KNOCK_ALPN;
 use crate::access::{AccessIndex, DocAccess};
 use crate::library::{Library, LibraryError};
+
+mod hosting;
+pub use hosting::{HostOptions, Hosted};
 
 /// Closes this node's dialers to every device a revocation has cut off from
 /// every charter here, as soon as the revocation reaches the access index:
@@ -83,8 +90,21 @@ pub enum Relay {
     Disabled,
     /// n0's public relays.
     Default,
-    /// A self-hosted iroh-relay.
+    /// A self-hosted iroh-relay (`guild relay`).
     Custom(RelayUrl),
+    /// A self-hosted relay and no direct path at all, not even on a LAN:
+    /// for measuring the relay against direct paths (the benchmark).
+    Only(RelayUrl),
+}
+
+impl Relay {
+    /// The self-hosted relay's URL, if it is one.
+    pub fn url(&self) -> Option<&RelayUrl> {
+        match self {
+            Self::Custom(url) | Self::Only(url) => Some(url),
+            Self::Disabled | Self::Default => None,
+        }
+    }
 }
 
 /// How a node reaches the network.
@@ -182,6 +202,12 @@ pub struct PeerStatus {
     /// it acknowledged, now or when it was last connected while this node
     /// ran; `None` if it has not been connected since this node started.
     pub unshared: Option<usize>,
+    /// How the connection runs now, direct or through a relay (`None`
+    /// when not connected).
+    pub path: Option<PathKind>,
+    /// The connection's round-trip time in microseconds, when connected
+    /// (a LAN's is well under a millisecond).
+    pub rtt_us: Option<u64>,
 }
 
 /// A charter's sync state.
@@ -220,6 +246,14 @@ pub struct Node {
     last_shared: LastShared,
     /// What invites' expiry is set and judged by.
     clock: Clock,
+    /// Every connection's paths, for "direct or relayed".
+    paths: PathBook,
+    /// The relays this node uses.
+    relay: Relay,
+    /// The workshop this node hosts, and who knocks.
+    desk: Desk,
+    /// The LAN discovery service while it runs (to browse workshops).
+    mdns: Mutex<Option<MdnsAddressLookup>>,
 }
 
 /// What an invite grants and for how long.
@@ -236,7 +270,8 @@ pub struct InviteOptions {
 impl Node {
     /// Binds the endpoint and starts serving every charter of `library`.
     pub async fn start(library: Library, options: NetOptions) -> Result<Self, NetError> {
-        let endpoint = bind(&library, &options).await?;
+        let paths = PathBook::default();
+        let endpoint = bind(&library, &options, &paths).await?;
         let library = Arc::new(library);
         let counters = Arc::new(WireCounters::default());
         let acceptor = library
@@ -258,7 +293,12 @@ impl Node {
         let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters))
             .remembering(peers.clone())
             .with_clock(clock.clone());
-        let router = Router::builder(endpoint).accept(ALPN, protocol).spawn();
+        let desk = Desk::default();
+        let door = Door::new(desk.clone(), Arc::clone(&library), Arc::clone(&counters));
+        let router = Router::builder(endpoint)
+            .accept(ALPN, protocol)
+            .accept(KNOCK_ALPN, door)
+            .spawn();
         let label = options.label.unwrap_or_else(crate::identity::default_label);
         library.set_label(&label);
         let dialers = Dialers::default();
@@ -267,7 +307,7 @@ impl Node {
             Arc::clone(&dialers),
         ))
         .abort_handle();
-        Ok(Self {
+        let node = Self {
             library,
             router,
             counters,
@@ -275,7 +315,7 @@ impl Node {
             revocations,
             peers,
             label,
-            lan: std::sync::atomic::AtomicBool::new(options.lan),
+            lan: std::sync::atomic::AtomicBool::new(false),
             redial_max: if options.relay == Relay::Disabled {
                 DIRECT_REDIAL_MAX
             } else {
@@ -283,7 +323,20 @@ impl Node {
             },
             last_shared: LastShared::default(),
             clock,
-        })
+            paths,
+            relay: options.relay.clone(),
+            desk,
+            mdns: Mutex::new(None),
+        };
+        if options.lan {
+            node.enable_lan()?;
+        }
+        Ok(node)
+    }
+
+    /// The relays this node uses.
+    pub fn relay(&self) -> &Relay {
+        &self.relay
     }
 
     /// The library this node serves.
@@ -328,14 +381,27 @@ impl Node {
         if self.lan.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
-        let mdns = MdnsAddressLookup::builder()
+        let started = MdnsAddressLookup::builder()
             .build(self.endpoint().id())
-            .map_err(|e| NetError::Bind(format!("cannot start LAN discovery: {e}")))?;
-        self.endpoint()
-            .address_lookup()
-            .map_err(|e| NetError::Bind(format!("cannot start LAN discovery: {e}")))?
-            .add(mdns);
-        Ok(())
+            .map_err(|e| e.to_string())
+            .and_then(|mdns| {
+                let services = self
+                    .endpoint()
+                    .address_lookup()
+                    .map_err(|e| e.to_string())?;
+                services.add(mdns.clone());
+                Ok(mdns)
+            });
+        match started {
+            Ok(mdns) => {
+                *self.mdns.lock().unwrap_or_else(PoisonError::into_inner) = Some(mdns);
+                Ok(())
+            }
+            Err(e) => {
+                self.lan.store(false, std::sync::atomic::Ordering::SeqCst);
+                Err(NetError::Bind(format!("cannot start LAN discovery: {e}")))
+            }
+        }
     }
 
     /// Turns LAN discovery off ("stop the workshop"): the node stops
@@ -347,6 +413,10 @@ impl Node {
             return Ok(());
         }
         // Dropping the mDNS service aborts its task, which stops announcing.
+        self.mdns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         self.endpoint()
             .address_lookup()
             .map_err(|e| NetError::Bind(format!("cannot stop LAN discovery: {e}")))?
@@ -401,7 +471,9 @@ impl Node {
                     .ok_or_else(|| NetError::Invalid("that expiry is too far away".into()))
             })
             .transpose()?;
-        let ticket = InviteTicket::new(doc.clone(), self.addr(), options.access);
+        // The ticket names this node's own relay: the joiner uses it too.
+        let relay = self.relay.url().map(ToString::to_string);
+        let ticket = InviteTicket::new(doc.clone(), self.addr(), options.access).with_relay(relay);
         let op = Op::OpenInvite {
             secret_hash: ticket.secret_hash(),
             access: options.access,
@@ -418,6 +490,7 @@ impl Node {
     /// charter here. Devices those invites admitted stay admitted. Returns
     /// how many invites it closed.
     pub async fn end_workshop(&self) -> Result<usize, NetError> {
+        self.stop_hosting();
         self.disable_lan()?;
         let me = self.library.endpoint_id();
         let mut closed = 0;
@@ -514,7 +587,19 @@ impl Node {
             doc: ticket.doc.clone(),
             secret: hex::encode(ticket.secret),
         };
-        let dialer = self.dial(ticket.inviter.clone(), Some(proof))?;
+        // The inviter is reached through the relay its ticket names, even
+        // when it had not reached that relay yet when it made the ticket.
+        let mut inviter_addr = ticket.inviter.clone();
+        if let Some(url) = ticket
+            .relay
+            .as_deref()
+            .and_then(|r| super::relays::parse_relay(r).ok())
+        {
+            inviter_addr.addrs.insert(TransportAddr::Relay(
+                super::relays::relay_config(&url).url.clone(),
+            ));
+        }
+        let dialer = self.dial(inviter_addr, Some(proof))?;
         let established = tokio::time::timeout(timeout, dialer.established())
             .await
             .map_err(|_| {
@@ -575,6 +660,18 @@ impl Node {
             let _ = tokio::time::timeout(timeout, handle.we_have_their_changes(conn)).await;
         }
         self.library.access(doc).await?;
+        // samod stores what arrived a moment later: until its first chunk
+        // is queued, the library does not list the charter, and the window
+        // opening it at once would be told it does not exist.
+        let listed = async {
+            while !self.library.document_ids()?.iter().any(|id| id == doc) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Ok::<(), NetError>(())
+        };
+        tokio::time::timeout(timeout, listed).await.map_err(|_| {
+            NetError::Timeout("the charter arrived but was not stored in time".into())
+        })??;
         Ok(doc.to_owned())
     }
 
@@ -670,13 +767,25 @@ impl Node {
 
     /// `endpoint`'s address with the IP addresses the address book has for it.
     fn known_addr(&self, id: iroh::EndpointId, endpoint: &str) -> EndpointAddr {
-        EndpointAddr::from_parts(
+        let mut addr = EndpointAddr::from_parts(
             id,
             self.peers
                 .addrs(endpoint)
                 .into_iter()
                 .map(TransportAddr::Ip),
-        )
+        );
+        // A community shares one relay, so a peer is sought there too: with
+        // no address lookup, this is how a peer behind a NAT is reached.
+        addr.addrs.extend(self.relay_addr());
+        addr
+    }
+
+    /// This node's custom relay as a transport address (without its token).
+    fn relay_addr(&self) -> Option<TransportAddr> {
+        let url = self.relay.url()?;
+        Some(TransportAddr::Relay(
+            super::relays::relay_config(url).url.clone(),
+        ))
     }
 
     /// Whether a sync connection to `endpoint` is up (either side dialed).
@@ -719,6 +828,14 @@ impl Node {
                 states.entry(peer).or_default().push(state.clone());
             }
         }
+        // Read outside the document's lock: how each connected peer is reached.
+        let path_now: HashMap<String, super::paths::PathNow> = states
+            .keys()
+            .filter_map(|peer| {
+                let id = peer.parse::<iroh::EndpointId>().ok()?;
+                Some((peer.clone(), self.paths.path_to(&id)?))
+            })
+            .collect();
         let mut last_shared = self
             .last_shared
             .lock()
@@ -763,6 +880,10 @@ impl Node {
                         .iter()
                         .any(|s| s.their_heads.as_ref().is_some_and(have_all)),
                     unshared: last_shared.get(&key).map(&unshared),
+                    path: path_now.get(endpoint).map(|p| p.kind),
+                    rtt_us: path_now
+                        .get(endpoint)
+                        .map(|p| u64::try_from(p.rtt.as_micros()).unwrap_or(u64::MAX)),
                 });
             }
             let counted = |connected_only: bool| {
@@ -825,7 +946,11 @@ impl Node {
 /// Binds the endpoint. Without `--listen`, it listens on all interfaces on
 /// the port this data dir used last time (recorded in `net.json`), so
 /// invite tickets and peers' address books stay valid across restarts.
-async fn bind(library: &Library, options: &NetOptions) -> Result<Endpoint, NetError> {
+async fn bind(
+    library: &Library,
+    options: &NetOptions,
+    paths: &PathBook,
+) -> Result<Endpoint, NetError> {
     let remembered = library.data_dir().net_config_path();
     let saved_port = std::fs::read(&remembered)
         .ok()
@@ -839,7 +964,11 @@ async fn bind(library: &Library, options: &NetOptions) -> Result<Endpoint, NetEr
     };
     let mut last_error = String::new();
     for listen in attempts {
-        match endpoint_builder(library, options, listen)?.bind().await {
+        match endpoint_builder(library, options, listen)?
+            .hooks(paths.clone())
+            .bind()
+            .await
+        {
             Ok(endpoint) => {
                 if options.listen.is_none()
                     && let Some(port) = endpoint
@@ -881,17 +1010,30 @@ fn endpoint_builder(
             .net_report_config(NetReportConfig::minimal())
             .transport_config(direct_transport()?),
         Relay::Default => builder.relay_mode(RelayMode::Default),
-        Relay::Custom(url) => builder.relay_mode(RelayMode::custom([url.clone()])),
+        // A `?token=` in the URL is the relay's shared secret: sent to the
+        // relay, kept out of the address peers are told.
+        Relay::Custom(url) => {
+            builder.relay_mode(RelayMode::Custom(super::relays::relay_config(url).into()))
+        }
+        Relay::Only(url) => builder
+            .relay_mode(RelayMode::Custom(super::relays::relay_config(url).into()))
+            .clear_ip_transports(),
     };
-    if let Some(listen) = listen {
+    // A community relay whose certificate is its own (GUILD_RELAY_CA).
+    if options.relay.url().is_some()
+        && let Some(roots) = super::relays::extra_roots().map_err(NetError::Bind)?
+    {
+        builder = builder.ca_tls_config(iroh::tls::CaTlsConfig::embedded().with_extra_roots(roots));
+    }
+    // A relay-only node binds no IP socket at all.
+    if let Some(listen) = listen.filter(|_| !matches!(options.relay, Relay::Only(_))) {
         builder = builder
             .clear_ip_transports()
             .bind_addr(listen)
             .map_err(|e| NetError::Bind(e.to_string()))?;
     }
-    if options.lan {
-        builder = builder.address_lookup(MdnsAddressLookup::builder());
-    }
+    // LAN discovery starts once the node runs ([`Node::enable_lan`]), so
+    // the node holds the service to browse workshops with.
     Ok(builder)
 }
 

@@ -168,25 +168,43 @@ impl GuildProtocol {
     }
 }
 
+/// The stream an accepted connection's first bi-stream is, framed.
+pub(crate) type AcceptedStream =
+    FramedStream<tokio::io::Join<iroh::endpoint::RecvStream, iroh::endpoint::SendStream>>;
+
+/// Takes an accepted connection's first bi-stream and first message,
+/// within the handshake timeout; `Ok(None)` once the connection has been
+/// closed for silence or garbage (nothing more to do with it).
+pub(crate) async fn first_message<T: for<'de> serde::Deserialize<'de>>(
+    conn: &Connection,
+    counters: Arc<WireCounters>,
+) -> Result<Option<(AcceptedStream, T)>, AcceptError> {
+    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, conn.accept_bi()).await {
+        Ok(Ok((send, recv))) => tokio::io::join(recv, send),
+        Ok(Err(e)) => return Err(AcceptError::from_err(e)),
+        Err(_) => {
+            conn.close(CLOSE_PROTOCOL.into(), b"silent");
+            return Ok(None);
+        }
+    };
+    let mut framed = FramedStream::new(stream, counters);
+    match framed.recv().await {
+        Ok(message) => Ok(Some((framed, message))),
+        Err(e) => {
+            tracing::info!(peer = %conn.remote_id(), error = %e, "handshake failed");
+            conn.close(CLOSE_PROTOCOL.into(), b"bad handshake");
+            Ok(None)
+        }
+    }
+}
+
 impl ProtocolHandler for GuildProtocol {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         let remote = conn.remote_id().to_string();
-        let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, conn.accept_bi()).await {
-            Ok(Ok((send, recv))) => tokio::io::join(recv, send),
-            Ok(Err(e)) => return Err(AcceptError::from_err(e)),
-            Err(_) => {
-                conn.close(CLOSE_PROTOCOL.into(), b"silent");
-                return Ok(());
-            }
-        };
-        let mut framed = FramedStream::new(stream, Arc::clone(&self.counters));
-        let hello: Hello = match framed.recv().await {
-            Ok(hello) => hello,
-            Err(e) => {
-                tracing::info!(peer = %remote, error = %e, "handshake failed");
-                conn.close(CLOSE_PROTOCOL.into(), b"bad handshake");
-                return Ok(());
-            }
+        let Some((mut framed, hello)) =
+            first_message::<Hello>(&conn, Arc::clone(&self.counters)).await?
+        else {
+            return Ok(());
         };
         if let Err(reason) = self.admit(&remote, &hello).await {
             tracing::info!(peer = %remote, %reason, "refused");

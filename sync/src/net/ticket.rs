@@ -1,6 +1,7 @@
 //! Invite tickets: one copy-pasteable string carrying a charter's id, the
-//! inviter's endpoint address(es), a secret capability and the access it
-//! grants.
+//! inviter's endpoint address(es), a secret capability, the access it
+//! grants, and the relay the inviter uses (if any), so a joiner behind
+//! another NAT needs nothing else.
 //!
 //! The secret is 32 random bytes; the charter stores only its SHA-256, so
 //! anyone who can read the charter still cannot forge an invite. Tickets use
@@ -27,6 +28,9 @@ pub struct InviteTicket {
     pub secret: [u8; 32],
     /// What the joiner may do.
     pub access: AccessLevel,
+    /// The relay the inviter uses, as its URL (with its `?token=`, when the
+    /// relay wants one): the joiner uses it too.
+    pub relay: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -36,6 +40,15 @@ enum Wire {
         inviter: EndpointAddr,
         secret: [u8; 32],
         read_only: bool,
+    },
+    /// V1 and the inviter's relay. Written only when there is a relay, so
+    /// a ticket without one still reads in a Guild that knows only V1.
+    V2 {
+        doc: String,
+        inviter: EndpointAddr,
+        secret: [u8; 32],
+        read_only: bool,
+        relay: String,
     },
 }
 
@@ -49,7 +62,15 @@ impl InviteTicket {
             inviter,
             secret,
             access,
+            relay: None,
         }
+    }
+
+    /// The same ticket, carrying `relay` (the inviter's relay URL).
+    #[must_use]
+    pub fn with_relay(mut self, relay: Option<String>) -> Self {
+        self.relay = relay;
+        self
     }
 
     /// The SHA-256 of the secret, as the charter stores it.
@@ -67,23 +88,43 @@ impl Ticket for InviteTicket {
     const KIND: &'static str = "guild";
 
     fn encode_bytes(&self) -> Vec<u8> {
-        let wire = Wire::V1 {
-            doc: self.doc.clone(),
-            inviter: self.inviter.clone(),
-            secret: self.secret,
-            read_only: self.access == AccessLevel::ReadOnly,
+        let (doc, inviter, secret) = (self.doc.clone(), self.inviter.clone(), self.secret);
+        let read_only = self.access == AccessLevel::ReadOnly;
+        let wire = match &self.relay {
+            None => Wire::V1 {
+                doc,
+                inviter,
+                secret,
+                read_only,
+            },
+            Some(relay) => Wire::V2 {
+                doc,
+                inviter,
+                secret,
+                read_only,
+                relay: relay.clone(),
+            },
         };
         // Serialising owned plain data into a Vec cannot fail.
         postcard::to_stdvec(&wire).unwrap_or_default()
     }
 
     fn decode_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
-        let Wire::V1 {
-            doc,
-            inviter,
-            secret,
-            read_only,
-        } = postcard::from_bytes(bytes)?;
+        let (doc, inviter, secret, read_only, relay) = match postcard::from_bytes(bytes)? {
+            Wire::V1 {
+                doc,
+                inviter,
+                secret,
+                read_only,
+            } => (doc, inviter, secret, read_only, None),
+            Wire::V2 {
+                doc,
+                inviter,
+                secret,
+                read_only,
+                relay,
+            } => (doc, inviter, secret, read_only, Some(relay)),
+        };
         let access = if read_only {
             AccessLevel::ReadOnly
         } else {
@@ -94,6 +135,7 @@ impl Ticket for InviteTicket {
             inviter,
             secret,
             access,
+            relay,
         })
     }
 }
@@ -116,6 +158,10 @@ impl FromStr for InviteTicket {
             || !ticket.doc.bytes().all(|b| b.is_ascii_alphanumeric())
         {
             return Err(BadTicket("its document id is malformed".into()));
+        }
+        if let Some(relay) = &ticket.relay {
+            super::relays::parse_relay(relay)
+                .map_err(|_| BadTicket("its relay is not a relay URL".into()))?;
         }
         Ok(ticket)
     }
@@ -170,6 +216,35 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn tickets_carry_the_inviters_relay_and_old_tickets_still_read() {
+        let plain = ticket();
+        let relayed = plain
+            .clone()
+            .with_relay(Some("http://203.0.113.1:3340/?token=s3cret".into()));
+        let text = relayed.to_string();
+        assert_eq!(text.parse::<InviteTicket>().unwrap(), relayed);
+        // A ticket without a relay is written as before (V1), so the
+        // Guilds that came before relays read it, and this one reads theirs.
+        let old = Ticket::encode_string(&plain);
+        assert!(
+            postcard::from_bytes::<Wire>(
+                &Ticket::decode_string(&old)
+                    .map(|t: InviteTicket| t.encode_bytes())
+                    .unwrap()
+            )
+            .is_ok_and(|w| matches!(w, Wire::V1 { .. }))
+        );
+        assert_eq!(old.parse::<InviteTicket>().unwrap().relay, None);
+        let bad = plain.with_relay(Some("ftp://nope".into())).to_string();
+        assert!(
+            bad.parse::<InviteTicket>()
+                .unwrap_err()
+                .to_string()
+                .contains("relay")
+        );
     }
 
     #[test]

@@ -275,6 +275,8 @@ async fn write_frames<S, K>(
             Some(answer) = answers.next() => answer,
         };
         counters.count_sent(frame.len());
+        #[cfg(feature = "wire-tap")]
+        super::wire_tap::record(&frame);
         if sink.send(Bytes::from(frame)).await.is_err() {
             return;
         }

@@ -417,6 +417,11 @@ fn read_chunk(shared: &StoreState, key: &StorageKey, path: &Path) -> Option<Vec<
     };
     match validate(key, &data) {
         Ok(()) => Some(data),
+        Err(reason) if chunk_kind(key) == ChunkKind::SyncState => {
+            // Not the user's data: costs a fresh sync, not a warning to them.
+            tracing::warn!(path = %path.display(), %reason, "ignoring a damaged sync state");
+            None
+        }
         Err(reason) => {
             report_damage(shared, path, reason);
             None

@@ -12,6 +12,8 @@ use samod::DocumentId;
 use samod::storage::StorageKey;
 use sha2::{Digest as _, Sha256};
 
+use super::sync_state::SYNC_STATE;
+
 /// Names starting with this are half-written files: never keys, and removed
 /// on open because a crash is the only way one can outlive its writer.
 pub(crate) const TMP_PREFIX: &str = ".tmp-";
@@ -81,6 +83,8 @@ pub(crate) enum ChunkKind {
     Incremental,
     /// A whole document saved by compaction.
     Snapshot,
+    /// What samod keeps of its sync with one peer (`sync_state.rs`).
+    SyncState,
     /// Anything else (the storage id, keys from newer samod versions).
     Other,
 }
@@ -90,6 +94,7 @@ pub(crate) fn chunk_kind(key: &StorageKey) -> ChunkKind {
     match parts.as_slice() {
         [_, kind, _] if kind.as_str() == INCREMENTAL => ChunkKind::Incremental,
         [_, kind, _] if kind.as_str() == SNAPSHOT => ChunkKind::Snapshot,
+        [_, kind, _] if kind.as_str() == SYNC_STATE => ChunkKind::SyncState,
         _ => ChunkKind::Other,
     }
 }
@@ -98,7 +103,7 @@ pub(crate) fn chunk_kind(key: &StorageKey) -> ChunkKind {
 pub(crate) fn doc_of(key: &StorageKey) -> Option<&str> {
     match chunk_kind(key) {
         ChunkKind::Incremental | ChunkKind::Snapshot => key.into_iter().next().map(String::as_str),
-        ChunkKind::Other => None,
+        ChunkKind::SyncState | ChunkKind::Other => None,
     }
 }
 
@@ -127,6 +132,10 @@ mod tests {
         assert_eq!(
             chunk_kind(&key(&["doc", "snapshot", "h"])),
             ChunkKind::Snapshot
+        );
+        assert_eq!(
+            chunk_kind(&key(&["doc", "sync-state", "peer"])),
+            ChunkKind::SyncState
         );
         assert_eq!(chunk_kind(&key(&["doc", "snapshot"])), ChunkKind::Other);
         assert_eq!(chunk_kind(&key(&["storage-adapter-id"])), ChunkKind::Other);

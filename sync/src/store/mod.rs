@@ -4,7 +4,8 @@
 //! [`DurableStorage`] is the samod [`Storage`](samod::storage::Storage) the
 //! repo runs on; [`StoreHealth`] is how it tells the user what is not saved.
 //! This module is the only place that knows samod's storage keys
-//! ([`incremental_key`], [`snapshot_key`]) and how they map to paths.
+//! ([`incremental_key`], [`snapshot_key`], [`sync_state_key`]) and how
+//! they map to paths.
 
 mod atomic;
 mod crash_point;
@@ -12,6 +13,7 @@ mod durable;
 mod health;
 mod layout;
 mod state;
+mod sync_state;
 mod validate;
 mod writer;
 
@@ -19,4 +21,5 @@ pub(crate) use atomic::{sync_dir, write_atomic};
 pub use durable::{DurableStorage, StoreError, StoreOptions, StoreStats};
 pub use health::{DamagedChunk, StoreHealth};
 pub use layout::{incremental_key, snapshot_key};
+pub use sync_state::sync_state_key;
 pub use validate::{check_sync_message, load_untrusted, validate_chunk};

@@ -38,6 +38,7 @@ pub fn validate_chunk(key_parts: &[&str], data: &[u8]) -> Result<(), String> {
 fn validate_inner(key: &StorageKey, data: &[u8]) -> Result<(), String> {
     match chunk_kind(key) {
         ChunkKind::Other => Ok(()),
+        ChunkKind::SyncState => super::sync_state::check(data),
         // An empty file is what a crash between create and write leaves;
         // automerge would read an empty snapshot as a valid empty document.
         ChunkKind::Incremental | ChunkKind::Snapshot if data.is_empty() => {

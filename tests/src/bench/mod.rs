@@ -13,6 +13,7 @@ pub(crate) mod load;
 pub(crate) mod memory;
 pub(crate) mod mesh;
 pub(crate) mod raw;
+pub(crate) mod relay;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -296,6 +297,9 @@ pub(crate) enum Target {
     Below(f64),
     /// Guild's figure at most this times the baseline.
     Ratio(f64),
+    /// Guild's figure at most `.0` times the baseline plus `.1` (in the
+    /// row's unit): a cost proportional to the work plus a fixed overhead.
+    RatioPlus(f64, f64),
 }
 
 /// One line of the table.
@@ -348,6 +352,7 @@ impl Row {
             Target::AtMost(limit) => Some(self.guild <= limit),
             Target::Below(limit) => Some(self.guild < limit),
             Target::Ratio(limit) => Some(self.ratio() <= limit),
+            Target::RatioPlus(ratio, plus) => Some(self.guild <= self.baseline * ratio + plus),
         }
     }
 
@@ -371,6 +376,7 @@ impl Row {
             Target::AtMost(limit) => format!("≤ {limit} {unit}"),
             Target::Below(limit) => format!("< {limit} {unit}"),
             Target::Ratio(limit) => format!("≤ {limit}× baseline"),
+            Target::RatioPlus(ratio, plus) => format!("≤ {ratio}× baseline + {plus} {unit}"),
         }
     }
 }

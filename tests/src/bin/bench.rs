@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
 
-use bench::{Input, Profile, Row, Sizes, frames, initial, latency, load, memory, mesh};
+use bench::{Input, Profile, Row, Sizes, frames, initial, latency, load, memory, mesh, relay};
 
 /// The 1-minute load average: timings mean little on a busy machine, so
 /// the table says how busy it was.
@@ -120,6 +120,10 @@ fn main() -> Result<()> {
                 let bytes = load::bytes_on_disk(kept.dir.path(), &kept.doc)?;
                 report(memory::rows(kept.dir.path(), &kept.doc, &bytes)?);
             }
+        }
+        if wanted(9) {
+            eprintln!("bench: row 9, edit → peer through a relay vs direct");
+            report(Box::pin(relay::rows(&cut, cut_len, sizes.edits)).await?);
         }
         if wanted(6) {
             for &n in &sizes.peers {

@@ -1,6 +1,9 @@
-//! Join with a ticket: paste it, watch progress until the charter arrives.
+//! Join: the workshops on this network, each with a Knock button (and a
+//! field for the join code the host shows), or a pasted ticket; progress
+//! until the charter arrives.
 
 use guild_sync::net::ticket::InviteTicket;
+use guild_sync::net::workshop::visitor::KnockProgress;
 
 use super::super::commands::UiCommand;
 use super::super::state::UiState;
@@ -18,8 +21,14 @@ pub(super) fn show(
     send: &dyn Fn(UiCommand),
     open: &mut bool,
 ) {
+    if !*state.flag("join.browsing") {
+        state.flags.insert("join.browsing".into(), true);
+        send(UiCommand::BrowseWorkshops);
+    }
     window("Join a charter", open).show(ctx, |ui| {
-        ui.label("Paste the invite ticket someone shared with you.");
+        nearby(ui, vm, state, send);
+        ui.separator();
+        ui.label("Or paste the invite ticket someone shared with you.");
         let label = ui.label("Ticket");
         let ticket = state.draft("join.ticket");
         ui.add(
@@ -44,6 +53,7 @@ pub(super) fn show(
                     ui.label("Connecting to the inviter and fetching the charter…");
                 });
             }
+            JoinState::Knocking { .. } => {}
             _ if current && *state.flag("join.damaged") => error(ui, DAMAGED),
             JoinState::Failed(why) if current => error(ui, &format!("Could not join: {why}")),
             JoinState::Joined(_) => {
@@ -51,7 +61,7 @@ pub(super) fn show(
             }
             JoinState::Failed(_) | JoinState::Idle => {}
         }
-        let busy = vm.join == JoinState::Joining;
+        let busy = matches!(vm.join, JoinState::Joining | JoinState::Knocking { .. });
         if ui
             .add_enabled(!busy && !ticket.is_empty(), egui::Button::new("Join"))
             .clicked()
@@ -67,5 +77,63 @@ pub(super) fn show(
     if matches!(vm.join, JoinState::Joined(_)) && vm.open.is_some() {
         state.drafts.remove("join.ticket");
         *open = false;
+    }
+}
+
+/// The workshops announced on this network, with the knock's progress.
+fn nearby(ui: &mut egui::Ui, vm: &ViewModel, state: &mut UiState, send: &dyn Fn(UiCommand)) {
+    ui.label(egui::RichText::new("Workshops on this network").strong());
+    if let JoinState::Knocking {
+        title,
+        host,
+        progress,
+    } = &vm.join
+    {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(match progress {
+                KnockProgress::Knocking => format!("Knocking on “{title}”…"),
+                KnockProgress::Waiting => format!("Waiting for {host} to let you in…"),
+                KnockProgress::Admitted(_) => {
+                    format!("{host} let you in: fetching “{title}”…")
+                }
+            });
+        });
+        return;
+    }
+    if vm.nearby.is_empty() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(egui::RichText::new("Looking for workshops nearby…").weak());
+        });
+        return;
+    }
+    let label = ui.label("Join code (if the host shows one)");
+    let code = state.draft("join.code");
+    ui.add(
+        egui::TextEdit::singleline(code)
+            .desired_width(120.0)
+            .hint_text("123 456"),
+    )
+    .labelled_by(label.id);
+    let code = code.trim().to_owned();
+    for workshop in vm.nearby.iter() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "“{}” — hosted by {}",
+                workshop.title, workshop.host
+            ));
+            let knock = super::super::sections::button(
+                ui,
+                "Knock",
+                &format!("Knock on {}", workshop.title),
+            );
+            if knock.clicked() {
+                send(UiCommand::Knock {
+                    workshop: workshop.clone(),
+                    code: (!code.is_empty()).then(|| code.clone()),
+                });
+            }
+        });
     }
 }

@@ -7,6 +7,7 @@ mod join;
 pub(crate) use join::DAMAGED;
 mod library;
 mod share;
+mod workshop;
 
 use super::commands::UiCommand;
 use super::state::{Dialog, UiState};
@@ -35,8 +36,8 @@ pub(crate) fn show(
         Dialog::RemoveLocal(doc) => library::remove_local(ctx, vm, &doc, state, send, &mut open),
         Dialog::Export => library::export(ctx, vm, state, send, &mut open),
         Dialog::Join => join::show(ctx, vm, state, send, &mut open),
-        Dialog::Share => share::show(ctx, vm, state, send, &mut open, false),
-        Dialog::Workshop => share::show(ctx, vm, state, send, &mut open, true),
+        Dialog::Share => share::show(ctx, vm, state, send, &mut open),
+        Dialog::Workshop => workshop::show(ctx, vm, state, send, &mut open),
     }
     // Escape closes a dialog, as on every desktop (a focused text field
     // takes the first Escape to let go of the keyboard).
@@ -45,6 +46,9 @@ pub(crate) fn show(
     }
     if !open {
         state.dialog = Dialog::None;
+        // The Join dialog asks for the workshops nearby each time it opens
+        // (ending a workshop stops LAN discovery, and with it the list).
+        state.flags.remove("join.browsing");
     }
 }
 

@@ -1,9 +1,7 @@
 //! Share: the invite ticket as text (with a copy button) and as a QR code,
 //! read-write or read-only, admitting until closed or for a while; the
-//! charter's open invites, each with a Close button. "Host a workshop"
-//! shows the QR big enough to scan across a room, with LAN discovery on;
-//! its invites close when the workshop stops (and at the latest after the
-//! limit the host chose), and the people they admitted stay.
+//! charter's open invites, each with a Close button. A workshop's own
+//! dialog is [`super::workshop`].
 
 use std::time::Duration;
 
@@ -26,52 +24,25 @@ const EXPIRIES: [(&str, Option<u64>); 4] = [
     ("1 week", Some(604_800)),
 ];
 
-/// The latest a workshop's invites close, if the host never stops it
-/// (a crash, a forgotten laptop): the choices, by label.
-const WORKSHOP_LIMITS: [(&str, Option<u64>); 3] = [
-    ("1 h", Some(3600)),
-    ("3 h", Some(3 * 3600)),
-    ("8 h", Some(8 * 3600)),
-];
-
 pub(super) fn show(
     ctx: &egui::Context,
     vm: &ViewModel,
     state: &mut UiState,
     send: &dyn Fn(UiCommand),
     open: &mut bool,
-    workshop: bool,
 ) {
-    let mut stop = false;
-    let title = if workshop {
-        "Host a workshop"
-    } else {
-        "Share this charter"
-    };
-    // The workshop's QR is big enough to scan across a room, so on a laptop
-    // the dialog would be taller than the screen: it scrolls instead.
+    // With its QR code and the invites, the dialog may be taller than a
+    // laptop's screen: it scrolls instead.
     let height = (ctx.content_rect().height() - 120.0).max(200.0);
-    window(title, open).show(ctx, |ui| {
+    window("Share this charter", open).show(ctx, |ui| {
         egui::ScrollArea::vertical()
             .max_height(height)
-            .show(ui, |ui| match &vm.open {
-                Some(charter) => invite(ui, vm, charter, state, send, workshop),
-                None => ui.label(
-                    "Workshop mode is on: people on this network can find this device. Open a charter to show its invite.",
-                ),
+            .show(ui, |ui| {
+                if let Some(charter) = &vm.open {
+                    invite(ui, vm, charter, state, send);
+                }
             });
-        if workshop {
-            ui.separator();
-            stop = ui
-                .button("Stop the workshop")
-                .on_hover_text("Stop announcing this device on the local network and close the workshop's invites; people who joined stay")
-                .clicked();
-        }
     });
-    if stop {
-        send(UiCommand::StopWorkshop);
-        *open = false;
-    }
 }
 
 fn invite(
@@ -80,36 +51,21 @@ fn invite(
     charter: &OpenCharter,
     state: &mut UiState,
     send: &dyn Fn(UiCommand),
-    workshop: bool,
 ) -> egui::Response {
-    if workshop {
-        ui.label(
-            RichText::new(format!(
-                "“{}” on this local network",
-                charter.view.charter.meta.title.as_str()
-            ))
-            .size(18.0),
-        );
-        ui.label(if vm.lan {
-            "LAN discovery is on: participants' Guild finds this device by itself."
-        } else {
-            "Turning on LAN discovery…"
-        });
-    }
     ui.horizontal(|ui| {
         let flag = state.flag("share.read_only");
         ui.radio_value(flag, false, "Can edit");
         ui.radio_value(flag, true, "Read only");
     });
     let access = access_of(*state.flag("share.read_only"));
-    let expires = expiry_choice(ui, workshop);
+    let expires = expiry_choice(ui, &EXPIRIES, "share.expiry", "Admits", 0);
     let make = super::super::sections::button(ui, "Make an invite", "Make an invite");
     if make.clicked() {
         send(UiCommand::Share {
             doc: charter.view.id.clone(),
             access,
             expires: expires.map(Duration::from_secs),
-            workshop,
+            workshop: false,
         });
     }
     // The ticket arrives asynchronously and stays in the view model after
@@ -121,28 +77,24 @@ fn invite(
         .as_deref()
         .filter(|t| grants(t, &charter.view.id, access))
     {
-        show_ticket(ui, ticket, access, workshop);
+        show_ticket(ui, ticket, access, 220.0);
     }
     invites(ui, vm, charter, send);
+    relay(ui, vm, &charter.view.id, state, send);
     make
 }
 
-/// How long the next invite admits, chosen with radio buttons (kept in
-/// egui's memory, per kind of dialog): a plain invite until closed or for
-/// a while; a workshop's until it stops and at most for a limit.
-fn expiry_choice(ui: &mut egui::Ui, workshop: bool) -> Option<u64> {
-    let (choices, key, intro): (&[(&str, Option<u64>)], _, _) = if workshop {
-        (
-            &WORKSHOP_LIMITS,
-            "share.workshop_limit",
-            "Invites close when the workshop stops, at the latest after",
-        )
-    } else {
-        (&EXPIRIES, "share.expiry", "Admits")
-    };
+/// How long something admits, chosen among `choices` with radio buttons
+/// (kept in egui's memory under `key`): a plain invite until closed or for
+/// a while; a workshop until it stops and at most for a limit.
+pub(super) fn expiry_choice(
+    ui: &mut egui::Ui,
+    choices: &[(&str, Option<u64>)],
+    key: &str,
+    intro: &str,
+    default: usize,
+) -> Option<u64> {
     let id = egui::Id::unique(key);
-    // A workshop's default is its middle choice (3 h), an invite's "until closed".
-    let default = usize::from(workshop);
     let mut chosen = ui.data(|d| d.get_temp::<usize>(id)).unwrap_or(default);
     ui.horizontal_wrapped(|ui| {
         ui.label(intro);
@@ -189,6 +141,63 @@ fn invites(ui: &mut egui::Ui, vm: &ViewModel, charter: &OpenCharter, send: &dyn 
     }
 }
 
+/// Across offices: the relay this charter's community runs (`guild
+/// relay`), used from Guild's next start; tickets made then carry it.
+fn relay(
+    ui: &mut egui::Ui,
+    vm: &ViewModel,
+    doc: &str,
+    state: &mut UiState,
+    send: &dyn Fn(UiCommand),
+) {
+    ui.add_space(8.0);
+    ui.separator();
+    ui.label(RichText::new("Across offices").strong());
+    ui.label(match &vm.relay_in_use {
+        Some(relay) => format!("Guild reaches peers directly and through the relay {relay}."),
+        None => "Guild reaches peers directly only (same network, or an address they can dial)."
+            .to_owned(),
+    });
+    let saved = vm.relay_for_open.as_deref();
+    if saved != vm.relay_in_use.as_deref()
+        && let Some(saved) = saved
+    {
+        ui.label(format!(
+            "This charter's relay, from Guild's next start: {saved}"
+        ));
+    }
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Relay");
+        let url = state.draft("share.relay");
+        ui.add(
+            egui::TextEdit::singleline(url)
+                .desired_width(300.0)
+                .hint_text(saved.unwrap_or("http://relay.example.org:3340")),
+        )
+        .labelled_by(label.id);
+        let url = url.trim().to_owned();
+        if ui
+            .add_enabled(!url.is_empty(), egui::Button::new("Use this relay"))
+            .on_hover_text(
+                "Remember it for this charter on this device; Guild uses it from its next start",
+            )
+            .clicked()
+        {
+            send(UiCommand::SetRelay {
+                doc: doc.to_owned(),
+                url: Some(url),
+            });
+            state.drafts.remove("share.relay");
+        }
+        if saved.is_some() && ui.button("No relay").clicked() {
+            send(UiCommand::SetRelay {
+                doc: doc.to_owned(),
+                url: None,
+            });
+        }
+    });
+}
+
 /// Whether `ticket` invites to `doc` with exactly `access`.
 fn grants(ticket: &str, doc: &str, access: AccessLevel) -> bool {
     ticket
@@ -196,7 +205,9 @@ fn grants(ticket: &str, doc: &str, access: AccessLevel) -> bool {
         .is_ok_and(|t| t.doc == doc && t.access == access)
 }
 
-fn show_ticket(ui: &mut egui::Ui, ticket: &str, access: AccessLevel, workshop: bool) {
+/// The ticket as text with a copy button, and as a QR code `qr_size`
+/// points wide (big enough to scan across a room in a workshop).
+pub(super) fn show_ticket(ui: &mut egui::Ui, ticket: &str, access: AccessLevel, qr_size: f32) {
     ui.add_space(6.0);
     ui.label(
         RichText::new(match access {
@@ -232,8 +243,7 @@ fn show_ticket(ui: &mut egui::Ui, ticket: &str, access: AccessLevel, workshop: b
         }
     });
     ui.add_space(6.0);
-    let size = if workshop { 420.0 } else { 220.0 };
-    qr::show(ui, ticket, size)
+    qr::show(ui, ticket, qr_size)
         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Invite QR code"));
     ui.label(RichText::new("They choose “Join with a ticket…” and paste it (or scan it).").weak());
 }

@@ -1,6 +1,7 @@
 //! A silent brainstorm: notes written while it runs stay on their device —
 //! not in the charter, not in any peer's copy — and appear everywhere when
-//! the facilitator reveals.
+//! the facilitator reveals. What each window's node sends is tapped
+//! (`guild_sync::net::wire_tap`): the notes are checked on the wire too.
 
 use guild_model::Phase;
 
@@ -16,6 +17,7 @@ fn has_note(vm: &super::ViewModel, text: &str) -> bool {
 fn notes_stay_on_their_device_until_the_facilitator_reveals_them() {
     let ana_dir = tempfile::tempdir().unwrap();
     let ben_dir = tempfile::tempdir().unwrap();
+    guild_sync::net::wire_tap::start();
     let (mut ana, mut ben) = super::ana_and_ben(ana_dir.path(), ben_dir.path());
     let doc = open_id(&ana);
 
@@ -29,12 +31,16 @@ fn notes_stay_on_their_device_until_the_facilitator_reveals_them() {
         &ben,
         "Silent brainstorm: your notes stay on this device until the facilitator reveals them.",
     );
+    // Two notes (one in another phase), so that "all of them arrive" means
+    // something.
     type_into(&mut ben, "Discover note", "A peer for every analyst");
     click(
         &mut ben,
         &format!("Add note to {}", Phase::Discover.label()),
     );
-    wait_for(&mut ben, "Ben's kept note", |vm| vm.drafts.len() == 1);
+    type_into(&mut ben, "Dream note", "Zircon dream nobody sees early");
+    click(&mut ben, &format!("Add note to {}", Phase::Dream.label()));
+    wait_for(&mut ben, "Ben's kept notes", |vm| vm.drafts.len() == 2);
     shows(&ben, "Only you see this until the reveal");
 
     // A change made after the note reaches Ana: the note did not.
@@ -58,6 +64,16 @@ fn notes_stay_on_their_device_until_the_facilitator_reveals_them() {
         })
     });
     assert!(!has_note(&ana.state().view(), "A peer for every analyst"));
+    for draft in ["A peer for every analyst", "Zircon dream nobody sees early"] {
+        assert!(
+            !guild_sync::net::wire_tap::sent(draft.as_bytes()),
+            "{draft:?} left a device on the wire before the reveal"
+        );
+    }
+    assert!(
+        guild_sync::net::wire_tap::sent(b"Synced while the note stays"),
+        "the tap sees what is sent"
+    );
     assert!(
         !has_note(&ben.state().view(), "A peer for every analyst"),
         "not even in Ben's charter"
@@ -68,9 +84,12 @@ fn notes_stay_on_their_device_until_the_facilitator_reveals_them() {
     assert!(on_disk.contains("A peer for every analyst"));
 
     click(&mut ana, "Reveal everyone's notes");
-    wait_for(&mut ana, "Ben's note revealed", |vm| {
-        has_note(vm, "A peer for every analyst")
+    wait_for(&mut ana, "Ben's notes revealed", |vm| {
+        has_note(vm, "A peer for every analyst") && has_note(vm, "Zircon dream nobody sees early")
     });
+    assert!(guild_sync::net::wire_tap::sent(
+        b"Zircon dream nobody sees early"
+    ));
     wait_for(&mut ben, "Ben's drafts gone", |vm| vm.drafts.is_empty());
     assert!(
         !ben_dir

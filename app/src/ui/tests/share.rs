@@ -6,7 +6,7 @@ use egui_kittest::kittest::Queryable;
 use guild_model::AccessLevel;
 use guild_sync::net::ticket::InviteTicket;
 
-use super::{charter, click, harness, open_charter, shows, wait_for};
+use super::{charter, click, harness, open_charter, shows, type_into, wait_for};
 
 fn shown_ticket(harness: &egui_kittest::Harness<'_, super::GuildApp>) -> InviteTicket {
     harness
@@ -75,10 +75,16 @@ fn a_workshop_can_be_stopped_and_its_dialog_fits_a_laptop_screen() {
     harness.set_size(egui::vec2(1366.0, 768.0));
     open_charter(&mut harness);
     click(&mut harness, "Host a workshop");
-    wait_for(&mut harness, "LAN discovery", |vm| vm.lan);
-    click(&mut harness, "Make an invite");
-    wait_for(&mut harness, "the ticket", |vm| vm.ticket.is_some());
+    click(&mut harness, "Start the workshop");
+    wait_for(&mut harness, "the workshop", |vm| {
+        vm.hosting.is_some() && vm.ticket.is_some()
+    });
     // The dialog grows to its new size over a few frames.
+    harness.run_steps(10);
+    click(
+        &mut harness,
+        "Ticket and QR code (for people on another network)",
+    );
     harness.run_steps(10);
     // The stop button sits below the big QR code: on a 768-point screen it
     // is only there if the dialog scrolls.
@@ -88,8 +94,8 @@ fn a_workshop_can_be_stopped_and_its_dialog_fits_a_laptop_screen() {
         "the workshop dialog runs off the screen: Stop at {stop:?}"
     );
     click(&mut harness, "Stop the workshop");
-    // The node itself stops announcing, not just the window.
-    wait_for(&mut harness, "LAN discovery off", |vm| !vm.lan);
+    // The node itself stops hosting, not just the window.
+    wait_for(&mut harness, "the workshop over", |vm| vm.hosting.is_none());
     assert!(harness.query_by_label("Invite QR code").is_none());
     assert!(harness.query_by_label("Workshop on…").is_none());
     shows(&harness, "Host a workshop");
@@ -150,17 +156,17 @@ fn stopping_the_workshop_closes_its_invites() {
     let plain = shown_ticket(&harness).secret_hash();
     click(&mut harness, "Close window");
     click(&mut harness, "Host a workshop");
-    wait_for(&mut harness, "LAN discovery", |vm| vm.lan);
-    // The dialog opens with the plain ticket's big QR code and grows to
-    // its size over a few frames, moving its button meanwhile.
-    harness.run_steps(10);
-    click(&mut harness, "Make an invite");
+    click(&mut harness, "Start the workshop");
     wait_for(&mut harness, "the workshop's ticket", |vm| {
         vm.ticket
             .as_deref()
             .and_then(|t| t.parse::<InviteTicket>().ok())
             .is_some_and(|t| t.secret_hash() != plain)
     });
+    click(
+        &mut harness,
+        "Ticket and QR code (for people on another network)",
+    );
     let workshop = shown_ticket(&harness).secret_hash();
     wait_for(&mut harness, "the workshop's invite in the view", |vm| {
         vm.open
@@ -173,14 +179,11 @@ fn stopping_the_workshop_closes_its_invites() {
         invite.expires_at.is_some(),
         "a workshop's invite closes at the latest after its limit"
     );
-    assert!(
-        harness.query_by_label_contains("· workshop").is_some(),
-        "the workshop's invite is listed as one"
-    );
-
+    // The opened ticket grows the dialog over a few frames.
+    harness.run_steps(10);
     click(&mut harness, "Stop the workshop");
     wait_for(&mut harness, "the workshop's invite closed", |vm| {
-        !vm.lan
+        vm.hosting.is_none()
             && vm
                 .open
                 .as_ref()
@@ -234,4 +237,82 @@ pub(crate) fn make_invite(harness: &mut egui_kittest::Harness<'_, super::GuildAp
     }
     click(harness, "Make an invite");
     wait_for(harness, "the ticket", |vm| vm.ticket.is_some());
+}
+
+#[test]
+fn the_share_dialog_remembers_the_charters_relay_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(dir.path(), true);
+    open_charter(&mut harness);
+    click(&mut harness, "Share…");
+    harness.run_steps(10);
+    harness.get_by_label("Use this relay").scroll_to_me();
+    harness.run_steps(5);
+    shows(
+        &harness,
+        "Guild reaches peers directly only (same network, or an address they can dial).",
+    );
+    type_into(&mut harness, "Relay", "not a relay");
+    click(&mut harness, "Use this relay");
+    wait_for(&mut harness, "the refusal", |vm| {
+        vm.toasts.iter().any(|t| t.error)
+    });
+    assert!(harness.state().view().relay_for_open.is_none());
+
+    let url = "http://relay.example.org:3340/";
+    type_into(&mut harness, "Relay", url);
+    click(&mut harness, "Use this relay");
+    wait_for(&mut harness, "the relay remembered", |vm| {
+        vm.relay_for_open.as_deref() == Some(url)
+    });
+    let saved = std::fs::read_to_string(dir.path().join("relays.json")).unwrap();
+    assert!(saved.contains(url), "{saved}");
+    harness.run_steps(3);
+    shows(
+        &harness,
+        &format!("This charter's relay, from Guild's next start: {url}"),
+    );
+    click(&mut harness, "No relay");
+    wait_for(&mut harness, "the relay forgotten", |vm| {
+        vm.relay_for_open.is_none()
+    });
+}
+
+#[test]
+fn a_ticket_through_a_relay_this_window_does_not_run_says_to_start_again() {
+    let (ana_dir, ben_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut ana = harness(ana_dir.path(), true);
+    open_charter(&mut ana);
+    make_invite(&mut ana);
+    let url = "http://relay.example.org:3340/";
+    let ticket = shown_ticket(&ana).with_relay(Some(url.to_owned()));
+    let mut ben = harness(ben_dir.path(), true);
+    wait_for(&mut ben, "the library", |vm| {
+        vm.phase == super::super::view_model::Phase::Ready
+    });
+    click(&mut ben, "Join with a ticket…");
+    type_into(&mut ben, "Ticket", &ticket.to_string());
+    // The long ticket grows the dialog over a few frames, moving the button.
+    ben.run_steps(10);
+    click(&mut ben, "Join");
+    let start = std::time::Instant::now();
+    let join = loop {
+        ben.step();
+        let join = ben.state().view().join.clone();
+        if matches!(join, super::super::view_model::JoinState::Failed(_))
+            || start.elapsed() > std::time::Duration::from_secs(20)
+        {
+            break join;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(
+        matches!(&join, super::super::view_model::JoinState::Failed(why) if why.contains("next start")),
+        "{join:?}"
+    );
+    let saved = std::fs::read_to_string(ben_dir.path().join("relays.json")).unwrap();
+    assert!(
+        saved.contains(url) && saved.contains(&ticket.doc),
+        "{saved}"
+    );
 }

@@ -59,14 +59,33 @@ impl Worker {
             }
             UiCommand::Import { path } => self.import(&path).await,
             UiCommand::RemoveLocal { doc } => self.remove_local(&doc).await,
-            UiCommand::HostWorkshop => match self.node.enable_lan() {
-                Ok(()) => self.vm.lan = true,
-                Err(e) => self.toast(e.to_string(), true),
-            },
+            UiCommand::HostWorkshop {
+                doc,
+                access,
+                code,
+                limit,
+            } => self.host_workshop(&doc, access, code, limit).await,
+            UiCommand::AnswerKnock { id, answer } => {
+                self.node.answer_knock(id, answer);
+                self.refresh_hosting();
+            }
+            UiCommand::AdmitEveryone(period) => {
+                if let Err(e) = self.node.admit_everyone(period) {
+                    self.toast(e.to_string(), true);
+                }
+                self.refresh_hosting();
+            }
+            UiCommand::SetRelay { doc, url } => self.set_relay(&doc, url.as_deref()),
+            UiCommand::BrowseWorkshops => self.browse_workshops().await,
+            UiCommand::Knock { workshop, code } => self.knock(workshop, code),
             UiCommand::StopWorkshop => {
                 if let Err(e) = self.node.end_workshop().await {
                     self.toast(e.to_string(), true);
                 }
+                self.refresh_hosting();
+                // Browsing for workshops needs the LAN on; it comes back
+                // when the Join dialog looks again.
+                self.nearby = None;
                 self.vm.lan = self.node.lan();
                 self.refresh_open().await;
                 self.forget_closed_ticket();
@@ -103,6 +122,7 @@ impl Worker {
                 self.open(&doc).await;
             }
             Done::Joined(Err(e)) => self.vm.join = JoinState::Failed(e),
+            Done::Knocked(progress) => self.knocked(progress),
             Done::ExportTo { doc, format, path } => self.export_to(&doc, format, path).await,
             Done::Control { ran, reply } => self.controlled(ran, reply).await,
         }
@@ -228,6 +248,10 @@ impl Worker {
     }
 
     fn join(&mut self, ticket: String) {
+        if let Some(why) = self.needs_restart_for(&ticket) {
+            self.vm.join = JoinState::Failed(why);
+            return;
+        }
         self.vm.join = JoinState::Joining;
         let node = Arc::clone(&self.node);
         let done = self.done_tx.clone();

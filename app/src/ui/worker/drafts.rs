@@ -59,17 +59,7 @@ impl Worker {
             .identity
             .as_ref()
             .map_or_else(|| "someone".to_owned(), |i| i.name.clone());
-        let ops: Vec<Op> = drafts
-            .iter()
-            .map(|d| Op::AddNote {
-                id: new_id(),
-                phase: d.phase,
-                tag: d.tag,
-                text: d.text.clone(),
-                author: author.clone(),
-                position: Position::End,
-            })
-            .collect();
+        let ops = reveal_ops(&drafts, &author);
         match self.node.library().edit_batch(doc, &ops, None).await {
             Ok(_) => {
                 if let Err(e) = write(&self.data_dir, doc, &[]) {
@@ -104,7 +94,86 @@ impl Worker {
     }
 }
 
+/// The notes `drafts` become at the reveal: one each, by `author`.
+fn reveal_ops(drafts: &[DraftNote], author: &str) -> Vec<Op> {
+    drafts
+        .iter()
+        .map(|d| Op::AddNote {
+            id: new_id(),
+            phase: d.phase,
+            tag: d.tag,
+            text: d.text.clone(),
+            author: author.to_owned(),
+            position: Position::End,
+        })
+        .collect()
+}
+
 /// The drafts for a phase, for the inquiry's columns.
 pub(crate) fn in_phase(drafts: &[DraftNote], phase: Phase) -> impl Iterator<Item = &DraftNote> {
     drafts.iter().filter(move |d| d.phase == phase)
+}
+
+#[cfg(test)]
+mod tests {
+    use guild_model::{Charter, Phase, Tag};
+    use proptest::prelude::*;
+
+    use super::{DraftNote, read, reveal_ops, write};
+
+    fn draft() -> impl Strategy<Value = DraftNote> {
+        (
+            prop::sample::select(Phase::ALL.to_vec()),
+            prop::sample::select(Tag::ALL.to_vec()),
+            "[a-zA-Zé ü.,!?🙂]{0,40}",
+        )
+            .prop_map(|(phase, tag, words)| DraftNote {
+                phase,
+                tag,
+                // A marker no seed text has, so "not in the charter" means
+                // something.
+                text: format!("Zq-draft {words}").trim().to_owned(),
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever a person drafts is kept on disk exactly, stays out of
+        /// the charter until the reveal, and every note arrives then.
+        #[test]
+        fn every_kept_note_arrives_at_the_reveal_and_none_before(
+            drafts in prop::collection::vec(draft(), 1..12),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let data_dir = guild_sync::DataDir::resolve(Some(dir.path().to_path_buf())).unwrap();
+            let mut doc = guild_model::new_charter("Brainstorm CoP", 1).unwrap();
+            let id = "2BsRYgYVWFVpuWvAwBw6R3nvSHvt";
+            write(&data_dir, id, &drafts).unwrap();
+            prop_assert_eq!(read(&data_dir, id), drafts.clone());
+            let before = doc.save();
+            for d in &drafts {
+                prop_assert!(
+                    !before.windows(d.text.len()).any(|w| w == d.text.as_bytes()),
+                    "a draft is in the charter before the reveal"
+                );
+            }
+            guild_model::apply_batch(&mut doc, &reveal_ops(&drafts, "Ben"), 2).unwrap();
+            let charter: Charter = autosurgeon::hydrate(&doc).unwrap();
+            let mut arrived: Vec<(Phase, Tag, String)> = charter
+                .inquiry
+                .notes
+                .values()
+                .filter(|n| n.author == "Ben")
+                .map(|n| (n.phase, n.tag, n.text.as_str().to_owned()))
+                .collect();
+            let mut kept: Vec<(Phase, Tag, String)> =
+                drafts.iter().map(|d| (d.phase, d.tag, d.text.clone())).collect();
+            arrived.sort();
+            kept.sort();
+            prop_assert_eq!(arrived, kept);
+            write(&data_dir, id, &[]).unwrap();
+            prop_assert!(read(&data_dir, id).is_empty());
+        }
+    }
 }

@@ -15,6 +15,8 @@ mod history;
 mod place;
 mod presence;
 mod profile;
+mod relay;
+mod workshop;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use automerge::ChangeHash;
 use guild_sync::net::node::{NetOptions, Node};
+use guild_sync::net::workshop::nearby::NearbyWorkshop;
 use guild_sync::{DataDir, Library, LibraryOptions};
 use tokio::sync::{mpsc, oneshot};
 
@@ -72,6 +75,8 @@ enum Message {
 /// Results of work the worker runs in the background (joins take seconds).
 enum Done {
     Joined(Result<String, String>),
+    /// A knock on a workshop moved on.
+    Knocked(guild_sync::net::workshop::visitor::KnockProgress),
     /// Where the file dialog said to export (`None`: cancelled or no dialog).
     ExportTo {
         doc: String,
@@ -95,6 +100,10 @@ enum Event {
     Done(Done),
     /// A peer connected or left: the sync state is redrawn at once.
     Connections,
+    /// The hosted workshop changed: a knock, an answer.
+    Workshop,
+    /// The workshops announced nearby changed.
+    Nearby,
     Tick,
 }
 
@@ -197,6 +206,13 @@ struct Worker {
     next_toast: u64,
     done_tx: mpsc::UnboundedSender<Done>,
     execute: Option<Execute>,
+    /// Whether this window may use the LAN (mDNS): not when its node
+    /// listens on loopback only (tests), where nothing may leave the machine.
+    lan_allowed: bool,
+    /// The hosted workshop's changes (a knock, an answer, a wrong code).
+    workshop_changes: tokio::sync::watch::Receiver<()>,
+    /// The workshops announced nearby, once the Join dialog looked.
+    nearby: Option<tokio::sync::watch::Receiver<Vec<NearbyWorkshop>>>,
     /// This session's own changes, per charter, newest last: what Ctrl+Z undoes.
     undo: HashMap<String, Vec<ChangeHash>>,
     /// The changes that undid them, newest last: what Ctrl+Shift+Z undoes.
@@ -251,6 +267,8 @@ async fn run(
             Event::Presence(bytes) => worker.presence_message(&bytes),
             Event::Done(done) => worker.finished(done).await,
             Event::Connections => worker.refresh_status().await,
+            Event::Workshop => worker.refresh_hosting(),
+            Event::Nearby => worker.refresh_nearby(),
             Event::Tick => {
                 ticks += 1;
                 worker.tick(ticks).await;
@@ -276,6 +294,16 @@ async fn start(config: &WindowConfig, identity: Option<&Identity>) -> anyhow::Re
     Ok(Node::start(library, net).await?)
 }
 
+/// The next change of the workshops nearby; pending while nobody looks.
+async fn nearby_changed(
+    rx: &mut Option<tokio::sync::watch::Receiver<Vec<NearbyWorkshop>>>,
+) -> Option<()> {
+    match rx.as_mut() {
+        Some(rx) => rx.changed().await.ok(),
+        None => std::future::pending().await,
+    }
+}
+
 async fn recv<T>(rx: &mut Option<mpsc::UnboundedReceiver<T>>) -> Option<T> {
     match rx.as_mut() {
         Some(rx) => rx.recv().await,
@@ -293,13 +321,18 @@ impl Worker {
         done_tx: mpsc::UnboundedSender<Done>,
     ) -> Self {
         let connections = node.connection_changes();
+        let workshop_changes = node.workshop_changes();
         Worker {
+            lan_allowed: !config.net.listen.is_some_and(|a| a.ip().is_loopback()),
+            workshop_changes,
+            nearby: None,
             vm: ViewModel {
                 phase: Phase::Ready,
                 identity,
                 endpoint: node.library().endpoint_id(),
                 device: node.library().device().to_hex(),
                 lan: node.lan(),
+                relay_in_use: relay::in_use(&config.net.relay),
                 ..ViewModel::default()
             },
             node,
@@ -381,6 +414,8 @@ impl Worker {
                 while self.connections.try_recv().is_ok() {}
                 Event::Connections
             }
+            Ok(()) = self.workshop_changes.changed() => Event::Workshop,
+            Some(()) = nearby_changed(&mut self.nearby) => Event::Nearby,
             _ = tick.tick() => Event::Tick,
         }
     }
@@ -426,6 +461,7 @@ impl Worker {
         self.changes = library.changes(&doc).await.ok();
         self.ephemera = library.ephemera(&doc).await.ok();
         self.open = Some(doc.clone());
+        self.refresh_relay();
         self.presence.clear();
         self.refresh_open().await;
         self.remember_place();
@@ -522,6 +558,11 @@ impl Worker {
             self.broadcast_presence().await;
         }
         self.refresh_status().await;
+        // The admit-everyone switch counts down, and the workshop may reach
+        // its limit, with nothing else changing.
+        if self.vm.hosting.is_some() {
+            self.refresh_hosting();
+        }
         if ticks.is_multiple_of(5) && self.open.is_none() {
             self.refresh_library().await;
         }

@@ -43,6 +43,14 @@ struct PresenceMessage {
     color: [u8; 3],
     /// A `Section` key; a newer peer's section may be unknown here.
     section: String,
+    /// The sender's device id (its actors' prefix); empty from older peers.
+    #[serde(default)]
+    device: String,
+    /// The sender's clock when it sent this (unix milliseconds): how far
+    /// its clock is from ours, so a step it started counts down on its
+    /// time everywhere. 0 from older peers.
+    #[serde(default)]
+    now_ms: i64,
 }
 
 fn grey() -> [u8; 3] {
@@ -83,6 +91,8 @@ impl Worker {
             name: identity.name,
             color: identity.color,
             section: self.section.key().to_owned(),
+            device: self.vm.device.clone(),
+            now_ms: unix_ms(),
         };
         let Ok(bytes) = serde_json::to_vec(&message) else {
             return;
@@ -99,6 +109,9 @@ impl Worker {
             return;
         }
         let direct = self.node.is_connected_to(&message.endpoint);
+        // One way on a LAN takes a millisecond or two: against clocks that
+        // disagree by seconds, the message's age does not matter.
+        let clock_offset_ms = (message.now_ms > 0).then(|| message.now_ms - unix_ms());
         self.presence.insert(
             message.endpoint.clone(),
             Presence {
@@ -108,6 +121,8 @@ impl Worker {
                 section: message.section,
                 seen: Instant::now(),
                 direct,
+                device: message.device,
+                clock_offset_ms,
             },
         );
         if let Some(open) = &self.vm.open {
@@ -153,6 +168,13 @@ impl Worker {
     }
 }
 
+/// This device's clock, in unix milliseconds.
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{GREY, MAX_CHARS, PresenceMessage};
@@ -165,6 +187,8 @@ mod tests {
             name: "Ana".into(),
             color: [52, 120, 210],
             section: "value_map".into(),
+            device: "d3v1ce".into(),
+            now_ms: 1_764_000_000_000,
         };
         let sent: serde_json::Value = serde_json::to_value(&message).unwrap();
         assert_eq!(
@@ -175,6 +199,8 @@ mod tests {
                 "name": "Ana",
                 "color": [52, 120, 210],
                 "section": "value_map",
+                "device": "d3v1ce",
+                "now_ms": 1_764_000_000_000_i64,
             })
         );
         assert_eq!(
@@ -200,6 +226,12 @@ mod tests {
         assert_eq!(got.section.chars().count(), MAX_CHARS);
         assert_eq!(got.color, GREY);
         let colourless = br#"{"guild_presence":1,"endpoint":"e","name":"n","section":"s"}"#;
-        assert_eq!(PresenceMessage::decode(colourless).unwrap().color, GREY);
+        let older = PresenceMessage::decode(colourless).unwrap();
+        assert_eq!(older.color, GREY);
+        assert_eq!(
+            (older.device.as_str(), older.now_ms),
+            ("", 0),
+            "an older peer's clock is unknown"
+        );
     }
 }

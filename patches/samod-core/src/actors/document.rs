@@ -38,6 +38,8 @@ mod load;
 mod on_disk_state;
 pub use on_disk_state::CompactionHash;
 mod peer_doc_connection;
+// Patched in Guild (see PATCHED.md): sync states kept in storage.
+mod persisted_sync;
 mod phase;
 mod spawn_args;
 mod with_doc_result;

@@ -112,6 +112,11 @@ impl DocActorResult {
         self.enqueue_task(DocumentIoTask::Storage(StorageTask::Put { key, value }))
     }
 
+    /// Patched in Guild (see PATCHED.md): loads a stored sync state.
+    pub(crate) fn load(&mut self, key: StorageKey) -> IoTaskId {
+        self.enqueue_task(DocumentIoTask::Storage(StorageTask::Load { key }))
+    }
+
     pub(crate) fn delete(&mut self, key: StorageKey) -> IoTaskId {
         self.enqueue_task(DocumentIoTask::Storage(StorageTask::Delete { key }))
     }

@@ -11,7 +11,12 @@ use super::SpawnArgs;
 use super::io::{DocumentIoResult, DocumentIoTask};
 use crate::actors::document::load::{Load, LoadComplete};
 use crate::actors::document::on_disk_state::OnDiskState;
-use crate::actors::document::peer_doc_connection::{PeerDocConnection, SharePolicyState};
+// Patched in Guild (see PATCHED.md): `Persisted`, and sync states kept in
+// storage (`persisted_sync`).
+use crate::actors::document::peer_doc_connection::{
+    PeerDocConnection, Persisted, SharePolicyState,
+};
+use crate::actors::document::persisted_sync::{self, PersistedSync};
 use crate::actors::document::phase::loading::Loading;
 use crate::actors::document::phase::ready::Ready;
 use crate::actors::document::phase::request::{Request, RequestOutcome};
@@ -54,6 +59,8 @@ pub struct DocumentActor {
     run_state: RunState,
     doc: Automerge,
     last_status_update: Option<DocSearchPhase>,
+    // Patched in Guild (see PATCHED.md): loads and saves of sync states.
+    persisted_sync: PersistedSync,
 }
 
 #[derive(Debug)]
@@ -100,6 +107,7 @@ impl DocumentActor {
             run_state: RunState::Running,
             phase,
             last_status_update: None,
+            persisted_sync: PersistedSync::default(),
         };
 
         tracing::trace!(?initial_connections, "applying initial connections");
@@ -326,6 +334,8 @@ impl DocumentActor {
                 }
             }
             ActorInput::Terminate => {
+                // Patched in Guild (see PATCHED.md).
+                self.save_sync_states(now, out, &|_| true);
                 if self.run_state == RunState::Running {
                     self.run_state = RunState::Stopping;
                 }
@@ -373,6 +383,8 @@ impl DocumentActor {
                 self.add_connection(connection_id, peer_id);
             }
             ActorInput::ConnectionClosed { connection_id } => {
+                // Patched in Guild (see PATCHED.md).
+                self.save_sync_states(now, out, &|conn| conn == connection_id);
                 self.remove_connection(connection_id);
             }
             ActorInput::IoComplete(io_result) => {
@@ -384,6 +396,14 @@ impl DocumentActor {
                         } else if self.on_disk_state.has_task(io_result.task_id) {
                             self.on_disk_state
                                 .task_complete(io_result.task_id, storage_result);
+                        } else if self.persisted_sync.has_task(io_result.task_id) {
+                            // Patched in Guild (see PATCHED.md).
+                            if let Some((conn_id, stored)) = self
+                                .persisted_sync
+                                .complete(io_result.task_id, storage_result)
+                            {
+                                self.restore_sync_state(now, out, conn_id, stored.as_deref());
+                            }
                         } else {
                             panic!("unexpected storage result");
                         }
@@ -417,7 +437,8 @@ impl DocumentActor {
             return;
         }
         if self.run_state == RunState::Stopping {
-            if self.on_disk_state.is_flushed() {
+            // Patched in Guild (see PATCHED.md): sync states too.
+            if self.on_disk_state.is_flushed() && self.persisted_sync.is_flushed() {
                 self.run_state = RunState::Stopped;
                 out.send_terminated();
                 out.stopped = true;
@@ -430,7 +451,10 @@ impl DocumentActor {
             self.phase = Phase::Ready(Ready::new());
         }
         self.enqueue_share_policy_checks(out);
+        // Patched in Guild (see PATCHED.md).
+        self.enqueue_sync_state_loads(now, out);
         self.generate_sync_messages(now, out);
+        self.save_sync_states(now, out, &|_| false);
         self.on_disk_state
             .save_new_changes(out, &self.document_id, &self.doc);
         out.io_tasks.extend(
@@ -486,6 +510,80 @@ impl DocumentActor {
         }
     }
 
+    /// Patched in Guild (see PATCHED.md): looks up the stored sync state of
+    /// each new connection once the document is loaded (it is checked
+    /// against the document). An empty document, or one still being
+    /// requested, has no change a stored state could name, so its
+    /// connections start fresh without a lookup.
+    fn enqueue_sync_state_loads(&mut self, now: UnixTimestamp, out: &mut DocActorResult) {
+        let fresh_only = match self.phase {
+            Phase::Loading(_) => return,
+            Phase::Requesting(_) => true,
+            Phase::Ready(_) => self.doc.get_heads().is_empty(),
+        };
+        let mut fresh = Vec::new();
+        for (conn_id, peer_conn) in &mut self.peer_connections {
+            if peer_conn.persisted != Persisted::Unknown {
+                continue;
+            }
+            let key = persisted_sync::sync_state_key(&self.document_id, &peer_conn.peer_id);
+            match key {
+                Some(key) if !fresh_only => {
+                    let task = out.load(key);
+                    self.persisted_sync.loading(task, *conn_id);
+                    peer_conn.persisted = Persisted::Loading;
+                }
+                _ => fresh.push(*conn_id),
+            }
+        }
+        for conn_id in fresh {
+            self.restore_sync_state(now, out, conn_id, None);
+        }
+    }
+
+    /// Patched in Guild (see PATCHED.md): the stored sync state of
+    /// `conn_id` is known; messages that waited for it are applied now.
+    fn restore_sync_state(
+        &mut self,
+        now: UnixTimestamp,
+        out: &mut DocActorResult,
+        conn_id: ConnectionId,
+        stored: Option<&[u8]>,
+    ) {
+        let restored = persisted_sync::restore(&self.doc, stored);
+        let Some(peer_conn) = self.peer_connections.get_mut(&conn_id) else {
+            return;
+        };
+        peer_conn.restore_sync_state(restored);
+        let pending = std::mem::take(&mut peer_conn.pending_sync_messages);
+        for (msg, received_at) in pending {
+            self.handle_sync_message(now, out, conn_id, msg, received_at);
+        }
+    }
+
+    /// Patched in Guild (see PATCHED.md): stores each peer's sync state
+    /// whose shared heads moved, at most once a second while connected;
+    /// connections `closing` (about to close, or all on termination) are
+    /// stored regardless.
+    fn save_sync_states(
+        &mut self,
+        now: UnixTimestamp,
+        out: &mut DocActorResult,
+        closing: &dyn Fn(ConnectionId) -> bool,
+    ) {
+        for (conn_id, peer_conn) in &mut self.peer_connections {
+            let closes = closing(*conn_id);
+            let Some(encoded) = peer_conn.sync_state_to_save(now, closes) else {
+                continue;
+            };
+            if let Some(key) = persisted_sync::sync_state_key(&self.document_id, &peer_conn.peer_id)
+            {
+                let task = out.put(key, encoded);
+                self.persisted_sync.saving(task);
+            }
+        }
+    }
+
     fn enqueue_share_policy_checks(&mut self, out: &mut DocActorResult) {
         for peer_conn in self.peer_connections.values_mut() {
             if peer_conn.share_policy == SharePolicyState::Unknown {
@@ -514,7 +612,12 @@ impl DocumentActor {
         if matches!(msg, SyncMessage::Request { .. } | SyncMessage::Sync { .. }) {
             peer_conn.mark_requested();
         }
-        let Some(config) = peer_conn.share_config() else {
+        // Patched in Guild (see PATCHED.md): a message also waits for the
+        // stored sync state, so it is applied to the state it belongs to.
+        let config = peer_conn
+            .share_config()
+            .filter(|_| !peer_conn.awaiting_sync_state());
+        let Some(config) = config else {
             if !peer_conn.buffer_sync_message(msg, received_at) {
                 self.remove_connection(connection_id);
                 out.outgoing_messages

@@ -26,6 +26,28 @@ pub(crate) struct PeerDocConnection {
     last_share_config: Option<ShareConfig>,
     // Preserve message ordering while the asynchronous policy lookup is pending.
     pub(super) pending_sync_messages: Vec<(SyncMessage, UnixTimestamp)>,
+    // Patched in Guild (see PATCHED.md): the sync state kept in storage for
+    // this peer, and whether it has been looked up yet.
+    pub(super) persisted: Persisted,
+    restored: Option<sync::State>,
+    saved_shared_heads: Vec<automerge::ChangeHash>,
+    saved_at: Option<UnixTimestamp>,
+}
+
+/// Patched in Guild (see PATCHED.md): a peer's sync state is stored at most
+/// this often while the connection lasts (and always when it closes). A
+/// state a crash loses meanwhile is older, not wrong: the next session's
+/// opening message covers the changes since it.
+const SAVE_INTERVAL_MILLIS: u128 = 1000;
+
+/// Patched in Guild (see PATCHED.md): where the lookup of this peer's
+/// stored sync state stands. No sync message is sent or applied before it
+/// is `Ready`, so the first one already starts from the stored state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Persisted {
+    Unknown,
+    Loading,
+    Ready,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,15 +69,66 @@ impl PeerDocConnection {
             share_policy: SharePolicyState::Unknown,
             last_share_config: None,
             pending_sync_messages: Vec::new(),
+            persisted: Persisted::Unknown,
+            restored: None,
+            saved_shared_heads: Vec::new(),
+            saved_at: None,
         }
     }
 
     pub(super) fn reset_sync_state(&mut self) {
-        self.sync_state = if self.can_write() {
-            sync::State::new()
-        } else {
-            sync::State::new_read_only()
-        };
+        // Patched in Guild (see PATCHED.md): a session starts from the state
+        // stored at the end of the last one, when there is a usable one.
+        let mut state = self.restored.clone().unwrap_or_default();
+        state.read_only = !self.can_write();
+        self.sync_state = state;
+    }
+
+    /// Patched in Guild (see PATCHED.md): the stored state (already checked
+    /// against the document) is known; a session that has not exchanged a
+    /// message yet starts from it.
+    pub(super) fn restore_sync_state(&mut self, restored: Option<sync::State>) {
+        self.persisted = Persisted::Ready;
+        if let Some(state) = &restored {
+            self.saved_shared_heads.clone_from(&state.shared_heads);
+        }
+        self.restored = restored;
+        if self.share_config().is_some()
+            && self.state.last_sent.is_none()
+            && self.state.last_received.is_none()
+        {
+            self.reset_sync_state();
+        }
+    }
+
+    /// Patched in Guild (see PATCHED.md): the state to store, if what both
+    /// sides hold has moved since it was last stored or loaded, and the
+    /// last store is old enough or `closing`.
+    pub(super) fn sync_state_to_save(
+        &mut self,
+        now: UnixTimestamp,
+        closing: bool,
+    ) -> Option<Vec<u8>> {
+        let recent = self.saved_at.is_some_and(|at| {
+            now.as_millis().saturating_sub(at.as_millis()) < SAVE_INTERVAL_MILLIS
+        });
+        if self.persisted != Persisted::Ready
+            || self.sync_state.shared_heads.is_empty()
+            || self.sync_state.shared_heads == self.saved_shared_heads
+            || (recent && !closing)
+        {
+            return None;
+        }
+        self.saved_at = Some(now);
+        self.saved_shared_heads
+            .clone_from(&self.sync_state.shared_heads);
+        Some(self.sync_state.encode())
+    }
+
+    /// Patched in Guild (see PATCHED.md): messages wait for the stored
+    /// state, as they wait for the share policy.
+    pub(super) fn awaiting_sync_state(&self) -> bool {
+        self.persisted != Persisted::Ready
     }
 
     pub(super) fn prepare_request(&mut self) {
@@ -195,7 +268,9 @@ impl PeerDocConnection {
     }
 
     pub(super) fn can_send(&self) -> bool {
-        self.can_read()
+        // Patched in Guild (see PATCHED.md): `!awaiting_sync_state()`.
+        !self.awaiting_sync_state()
+            && self.can_read()
             && (self.has_requested
                 || self.sync_state.their_heads.is_some()
                 || self.share_config().is_some_and(|config| config.announce))
