@@ -85,6 +85,9 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> thread::JoinHandl
 pub struct Daemon {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    /// The threads reading its stdout and stderr: done once both pipes
+    /// close, that is once it has exited and everything it printed is in.
+    readers: Vec<thread::JoinHandle<()>>,
     what: String,
 }
 
@@ -99,6 +102,7 @@ impl Daemon {
             .spawn()
             .map_err(|e| format!("cannot start {what}: {e}"))?;
         let lines = Arc::new(Mutex::new(Vec::new()));
+        let mut readers = Vec::new();
         for pipe in [
             child
                 .stdout
@@ -113,7 +117,7 @@ impl Daemon {
         .flatten()
         {
             let lines = Arc::clone(&lines);
-            thread::spawn(move || {
+            readers.push(thread::spawn(move || {
                 for line in BufReader::new(pipe).lines() {
                     let Ok(line) = line else { break };
                     lines
@@ -121,9 +125,14 @@ impl Daemon {
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(line);
                 }
-            });
+            }));
         }
-        Ok(Self { child, lines, what })
+        Ok(Self {
+            child,
+            lines,
+            readers,
+            what,
+        })
     }
 
     /// Everything it printed so far, one line each.
@@ -137,17 +146,23 @@ impl Daemon {
     /// Waits for a line starting with `prefix` and returns the rest of it.
     pub fn wait_for(&mut self, prefix: &str, timeout: Duration) -> Result<String, String> {
         let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(rest) = self
-                .lines
+        let printed = |lines: &Mutex<Vec<String>>| {
+            lines
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .iter()
-                .find_map(|l| l.strip_prefix(prefix))
-            {
-                return Ok(rest.trim().to_owned());
+                .find_map(|l| l.strip_prefix(prefix).map(|rest| rest.trim().to_owned()))
+        };
+        loop {
+            if let Some(rest) = printed(&self.lines) {
+                return Ok(rest);
             }
             if let Ok(Some(status)) = self.child.try_wait() {
+                // Its last lines may still be on their way from the pipe.
+                self.drain();
+                if let Some(rest) = printed(&self.lines) {
+                    return Ok(rest);
+                }
                 return Err(format!(
                     "{} exited ({status}) before printing `{prefix}`:\n{}",
                     self.what,
@@ -167,8 +182,23 @@ impl Daemon {
     }
 
     /// Stops it with SIGINT (SIGKILL after 10 s); its exit status, if it
-    /// exited by itself.
+    /// exited by itself. Everything it printed is in [`Self::log`] after.
     pub fn stop(&mut self) -> Option<ExitStatus> {
+        let status = self.interrupt();
+        self.drain();
+        status
+    }
+
+    /// Waits (a few seconds at most) until its last lines are read: the
+    /// pipes close when it exits, but the reading threads lag behind.
+    fn drain(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn interrupt(&mut self) -> Option<ExitStatus> {
         if let Ok(Some(status)) = self.child.try_wait() {
             return Some(status);
         }

@@ -431,4 +431,3 @@ pub(super) async fn serve(node: &Arc<Node>, data_dir: &DataDir) -> Result<()> {
     control.stop();
     Ok(())
 }
-
