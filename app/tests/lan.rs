@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use guild_sync::net::ticket::InviteTicket;
 use guild_tests::netns::{Room, skip_reason};
-use guild_tests::procs::{Daemon, run};
+use guild_tests::procs::{Daemon, on_data_dir, run};
 use tempfile::TempDir;
 
 const GUILD: &str = env!("CARGO_BIN_EXE_guild");
@@ -29,7 +29,7 @@ const JOINER: usize = 1;
 
 /// `guild --data-dir DIR ARGS…`, in namespace `netns` when given.
 fn guild(netns: Option<&str>, data: &Path, args: &[&str]) -> Command {
-    let mut command = match netns {
+    let command = match netns {
         Some(ns) => {
             let mut c = Command::new("ip");
             c.args(["netns", "exec", ns, GUILD]);
@@ -37,13 +37,7 @@ fn guild(netns: Option<&str>, data: &Path, args: &[&str]) -> Command {
         }
         None => Command::new(GUILD),
     };
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("GUILD_DATA_DIR")
-        .env_remove("RUST_LOG");
-    command
+    on_data_dir(command, data, args)
 }
 
 fn ok(netns: Option<&str>, data: &Path, args: &[&str], timeout: Duration) -> String {

@@ -10,20 +10,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use guild_tests::procs::{Daemon, Ran, run};
+use guild_tests::procs::{Daemon, Ran, on_data_dir, run};
 
 const GUILD: &str = env!("CARGO_BIN_EXE_guild");
 const QUICK: Duration = Duration::from_secs(30);
 
 fn guild(data: &Path, args: &[&str]) -> Ran {
-    let mut command = Command::new(GUILD);
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("GUILD_DATA_DIR")
-        .env_remove("RUST_LOG");
-    run(command, QUICK).unwrap()
+    run(on_data_dir(Command::new(GUILD), data, args), QUICK).unwrap()
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use guild_tests::netns::{Room, skip_reason};
-use guild_tests::procs::{Daemon, Ran, run};
+use guild_tests::procs::{Daemon, Ran, on_data_dir, run};
 use tempfile::TempDir;
 
 const GUILD: &str = env!("CARGO_BIN_EXE_guild");
@@ -29,14 +29,8 @@ const LIMIT: Duration = Duration::from_mins(2);
 
 /// `guild --data-dir DIR ARGS…`, on room host `at` when given.
 fn guild(room: &Room, at: Option<usize>, data: &Path, args: &[&str]) -> Command {
-    let mut command = at.map_or_else(|| Command::new(GUILD), |i| room.command(i, GUILD));
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("GUILD_DATA_DIR")
-        .env_remove("RUST_LOG");
-    command
+    let command = at.map_or_else(|| Command::new(GUILD), |i| room.command(i, GUILD));
+    on_data_dir(command, data, args)
 }
 
 fn ran(command: Command) -> (String, Ran) {

@@ -4,10 +4,24 @@
 //! SIGINT (then SIGKILL) when dropped.
 
 use std::io::{BufRead as _, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// `command` (a `guild`, perhaps run through `ip netns exec`) on the data
+/// directory `data` with `args`, free of this environment's data directory
+/// and log level, so the test's own choices hold.
+pub fn on_data_dir(mut command: Command, data: &Path, args: &[&str]) -> Command {
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("GUILD_DATA_DIR")
+        .env_remove("RUST_LOG");
+    command
+}
 
 /// What a finished command printed.
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use guild_model::{AccessLevel, Op, Position, new_id};
-use guild_sync::net::node::{HostOptions, Node};
+use guild_sync::net::node::{HostOptions, Hosted, Node};
 use guild_sync::net::protocol::INVITE_CLOSED;
 use guild_sync::net::workshop::desk::{Answer, MAX_TRIES_PER_DEVICE, MAX_WRONG_PER_WORKSHOP};
 use guild_sync::net::workshop::knock::refusal;
@@ -32,13 +32,21 @@ fn found(host: &Node, doc: &str) -> NearbyWorkshop {
     }
 }
 
-/// The host A and two others, one per directory.
-async fn three_nodes(dirs: &[tempfile::TempDir]) -> [Node; 3] {
-    [
+/// The host A and two others, one per directory; A hosts a workshop on a
+/// new charter (with a join code if `code`), found as the LAN would list it.
+async fn hosted_room(
+    dirs: &[tempfile::TempDir],
+    code: bool,
+) -> ([Node; 3], String, Hosted, NearbyWorkshop) {
+    let nodes = [
         start_node(dirs[0].path()).await,
         start_node(dirs[1].path()).await,
         start_node(dirs[2].path()).await,
-    ]
+    ];
+    let doc = nodes[0].library().create("Room CoP", true).await.unwrap();
+    let hosted = nodes[0].host_workshop(&doc, hosting(code)).await.unwrap();
+    let workshop = found(&nodes[0], &doc);
+    (nodes, doc, hosted, workshop)
 }
 
 fn hosting(code: bool) -> HostOptions {
@@ -82,10 +90,7 @@ async fn knock_arrives(host: &Node, name: &str) -> u64 {
 fn a_knock_waits_until_the_host_lets_it_in_or_turns_it_away() {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     runtime().block_on(async {
-        let [a, b, c] = three_nodes(&dirs).await;
-        let doc = a.library().create("Room CoP", true).await.unwrap();
-        a.host_workshop(&doc, hosting(false)).await.unwrap();
-        let workshop = found(&a, &doc);
+        let ([a, b, c], doc, _, workshop) = hosted_room(&dirs, false).await;
 
         let ben_progress = progress();
         let mut ben_sees = ben_progress.subscribe();
@@ -136,10 +141,7 @@ fn a_knock_waits_until_the_host_lets_it_in_or_turns_it_away() {
 fn the_switch_lets_in_who_waits_and_who_knocks_next() {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     runtime().block_on(async {
-        let [a, b, c] = three_nodes(&dirs).await;
-        let doc = a.library().create("Room CoP", true).await.unwrap();
-        a.host_workshop(&doc, hosting(false)).await.unwrap();
-        let workshop = found(&a, &doc);
+        let ([a, b, c], doc, _, workshop) = hosted_room(&dirs, false).await;
         let ben_progress = progress();
         let waiting = b.knock(&workshop, "Ben", None, &ben_progress, T);
         let switch = async {
@@ -172,15 +174,8 @@ fn the_switch_lets_in_who_waits_and_who_knocks_next() {
 fn the_join_code_lets_in_without_a_click_and_a_wrong_one_does_not() {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     runtime().block_on(async {
-        let [a, b, c] = three_nodes(&dirs).await;
-        let doc = a.library().create("Room CoP", true).await.unwrap();
-        let code = a
-            .host_workshop(&doc, hosting(true))
-            .await
-            .unwrap()
-            .code
-            .unwrap();
-        let workshop = found(&a, &doc);
+        let ([a, b, c], doc, hosted, workshop) = hosted_room(&dirs, true).await;
+        let code = hosted.code.unwrap();
         let typed = format!("{} {}", &code[..3], &code[3..]);
         assert_eq!(
             b.knock(&workshop, "Ben", Some(&typed), &progress(), T)
@@ -210,11 +205,8 @@ fn the_join_code_lets_in_without_a_click_and_a_wrong_one_does_not() {
 fn an_ended_workshop_turns_away_knocks_codes_and_its_ticket() {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     runtime().block_on(async {
-        let [a, b, c] = three_nodes(&dirs).await;
-        let doc = a.library().create("Room CoP", true).await.unwrap();
-        let hosted = a.host_workshop(&doc, hosting(true)).await.unwrap();
-        let code = hosted.code.unwrap();
-        let workshop = found(&a, &doc);
+        let ([a, b, c], doc, hosted, workshop) = hosted_room(&dirs, true).await;
+        let code = hosted.code.clone().unwrap();
         b.knock(&workshop, "Ben", Some(&code), &progress(), T)
             .await
             .unwrap();
