@@ -8,8 +8,33 @@
 use std::process::Command;
 
 const ROWS: &[&str] = &[
-    "1a", "1b", "1c", "1d", "2a", "2b", "3a", "3b", "4a", "4b", "5a", "6a", "6b", "6c", "6d", "6e",
-    "6f", "6g", "6h", "8a", "8b", "9a", "9b",
+    "1a",
+    "1b",
+    "1c",
+    "1d",
+    "2a",
+    "2b",
+    "3a",
+    "3b",
+    "4a",
+    "4b",
+    "5a",
+    "6a",
+    "6b",
+    "6c",
+    "6d",
+    "6e",
+    "6f",
+    "6g",
+    "6h",
+    "6a-burst",
+    "6d-burst",
+    "6t-08-p50",
+    "6t-08-p99",
+    "8a",
+    "8b",
+    "9a",
+    "9b",
 ];
 
 /// The number a figure such as `12.3 ms` or `4096 B` starts with.

@@ -19,6 +19,9 @@ pub(super) struct AccessWatcher {
     storage: DurableStorage,
     index: AccessIndex,
     watched: Arc<Mutex<HashSet<String>>>,
+    /// Held from a read of an access list to its publication, so reads are
+    /// published in the order they were made.
+    publishing: Arc<Mutex<()>>,
 }
 
 impl AccessWatcher {
@@ -28,6 +31,7 @@ impl AccessWatcher {
             storage,
             index,
             watched: Arc::default(),
+            publishing: Arc::default(),
         }
     }
 
@@ -56,7 +60,6 @@ impl AccessWatcher {
 
     /// Publishes the document's access list now and on every change.
     pub(super) fn watch(&self, handle: &DocHandle) {
-        self.refresh(handle);
         let id = handle.document_id().to_string();
         let fresh = self
             .watched
@@ -64,19 +67,34 @@ impl AccessWatcher {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id);
         if fresh {
+            // Listen before reading: a change applied between a first read
+            // and the subscription would otherwise go unseen until the next
+            // change (seen in the simulation: a revocation in the document
+            // and not in the index, with no later change to bring it).
+            let mut changes = handle.changes();
             let this = self.clone();
             let handle = handle.clone();
-            let mut changes = handle.changes();
             tokio::spawn(async move {
                 while changes.next().await.is_some() {
                     this.refresh(&handle);
                 }
             });
         }
+        self.refresh(handle);
     }
 
     /// Publishes the document's access list as it is now.
     pub(super) fn refresh(&self, handle: &DocHandle) {
+        // Refreshes run at once from many tasks (every read of a charter
+        // refreshes). Unserialised, a read made before a change could be
+        // published after the read made after it, and the index would keep
+        // a revoked device admitted until the next change: seen in the
+        // simulation under load. The document only grows, so the last read
+        // under this lock is the newest.
+        let _publishing = self
+            .publishing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let access = handle.with_document(|doc| read_access(doc));
         self.index
             .set(&handle.document_id().to_string(), DocAccess::Known(access));

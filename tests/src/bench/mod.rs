@@ -57,6 +57,8 @@ pub(crate) struct Sizes {
     pub(crate) offline: usize,
     /// Peer counts of the many-peers rows.
     pub(crate) peers: Vec<usize>,
+    /// Peer counts of the "one types, the others watch" rows.
+    pub(crate) typists: Vec<usize>,
     /// Rounds of "everyone edits at once" per peer count.
     pub(crate) rounds: usize,
     /// Repeats of each load measurement (the median is reported).
@@ -72,7 +74,8 @@ impl Sizes {
                 per_change: 50,
                 edits: 300,
                 offline: 100,
-                peers: vec![2, 4, 8, 16],
+                peers: vec![2, 4, 8, 16, 32],
+                typists: vec![8, 16, 32],
                 rounds: 20,
                 repeats: 5,
             },
@@ -82,7 +85,8 @@ impl Sizes {
                 per_change: 50,
                 edits: 60,
                 offline: 100,
-                peers: vec![2, 4, 8, 16],
+                peers: vec![2, 4, 8, 16, 32],
+                typists: vec![8, 16, 32],
                 rounds: 5,
                 repeats: 3,
             },
@@ -93,6 +97,7 @@ impl Sizes {
                 edits: 5,
                 offline: 10,
                 peers: vec![2, 4, 8, 16],
+                typists: vec![8],
                 rounds: 1,
                 repeats: 1,
             },
@@ -293,8 +298,6 @@ pub(crate) enum Target {
     None,
     /// Guild's figure at most this (in the row's unit).
     AtMost(f64),
-    /// Guild's figure below this.
-    Below(f64),
     /// Guild's figure at most this times the baseline.
     Ratio(f64),
     /// Guild's figure at most `.0` times the baseline plus `.1` (in the
@@ -350,7 +353,6 @@ impl Row {
         match self.target {
             Target::None => None,
             Target::AtMost(limit) => Some(self.guild <= limit),
-            Target::Below(limit) => Some(self.guild < limit),
             Target::Ratio(limit) => Some(self.ratio() <= limit),
             Target::RatioPlus(ratio, plus) => Some(self.guild <= self.baseline * ratio + plus),
         }
@@ -374,7 +376,6 @@ impl Row {
         match self.target {
             Target::None => "—".into(),
             Target::AtMost(limit) => format!("≤ {limit} {unit}"),
-            Target::Below(limit) => format!("< {limit} {unit}"),
             Target::Ratio(limit) => format!("≤ {limit}× baseline"),
             Target::RatioPlus(ratio, plus) => format!("≤ {ratio}× baseline + {plus} {unit}"),
         }

@@ -130,6 +130,11 @@ fn main() -> Result<()> {
                 eprintln!("bench: row 6, {n} peers");
                 let run = Box::pin(mesh::run(n, sizes.rounds)).await?;
                 report(mesh::rows(n, &run));
+                if sizes.typists.contains(&n) {
+                    eprintln!("bench: row 6, {n} peers, one typing");
+                    let typed = Box::pin(mesh::typist(n)).await?;
+                    report(mesh::typist_rows(n, &typed, &run.raw));
+                }
             }
         }
         anyhow::Ok(())

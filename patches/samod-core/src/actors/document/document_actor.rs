@@ -61,6 +61,9 @@ pub struct DocumentActor {
     last_status_update: Option<DocSearchPhase>,
     // Patched in Guild (see PATCHED.md): loads and saves of sync states.
     persisted_sync: PersistedSync,
+    // Patched in Guild (see PATCHED.md, patch 4): set while a batch of
+    // messages is handled, so `step` runs once after the last of them.
+    in_batch: bool,
 }
 
 #[derive(Debug)]
@@ -108,6 +111,7 @@ impl DocumentActor {
             phase,
             last_status_update: None,
             persisted_sync: PersistedSync::default(),
+            in_batch: false, // Patched in Guild (see PATCHED.md, patch 4).
         };
 
         tracing::trace!(?initial_connections, "applying initial connections");
@@ -145,6 +149,37 @@ impl DocumentActor {
         }
         let mut out = DocActorResult::default();
         self.handle_input(now, ActorInput::from(message.0), &mut out);
+        Ok(out)
+    }
+
+    /// Patched in Guild (see PATCHED.md, patch 4): processes messages that
+    /// were queued together as one input. Each is handled as by
+    /// `handle_message`, in order, but the actor steps (generates sync
+    /// messages for every peer, saves) once, after the last: a burst of
+    /// changes from many peers costs one generation per peer, not one per
+    /// peer per change.
+    pub fn handle_messages(
+        &mut self,
+        now: UnixTimestamp,
+        messages: Vec<HubToDocMsg>,
+    ) -> Result<DocActorResult, DocumentError> {
+        if self.run_state == RunState::Stopped {
+            tracing::warn!(actor_id=%self.id, "ignoring messages on stopped document actor");
+            return Ok(DocActorResult {
+                stopped: true,
+                ..Default::default()
+            });
+        }
+        let mut out = DocActorResult::default();
+        for message in messages {
+            // Until the document is ready (loading, or being requested from
+            // peers), each message steps as it would alone: the phase moves
+            // on in `step`, and later messages must see the new phase.
+            self.in_batch = matches!(self.phase, Phase::Ready(_));
+            self.handle_input(now, ActorInput::from(message.0), &mut out);
+        }
+        self.in_batch = false;
+        self.step(now, &mut out);
         Ok(out)
     }
 
@@ -435,6 +470,9 @@ impl DocumentActor {
     fn step(&mut self, now: UnixTimestamp, out: &mut DocActorResult) {
         if self.run_state == RunState::Stopped {
             return;
+        }
+        if self.in_batch {
+            return; // Patched in Guild (see PATCHED.md, patch 4).
         }
         if self.run_state == RunState::Stopping {
             // Patched in Guild (see PATCHED.md): sync states too.

@@ -32,6 +32,14 @@ pub(crate) struct PeerDocConnection {
     restored: Option<sync::State>,
     saved_shared_heads: Vec<automerge::ChangeHash>,
     saved_at: Option<UnixTimestamp>,
+    // Patched in Guild (see PATCHED.md): the document's heads when a message
+    // was last generated for this peer, or `None` once anything that feeds
+    // generation (this peer's sync state, its policy) may have changed.
+    generated_for: Option<Vec<automerge::ChangeHash>>,
+    // Patched in Guild (see PATCHED.md): how often Automerge was asked for
+    // a message, so a test can tell a skipped generation from an empty one.
+    #[cfg(test)]
+    generations: usize,
 }
 
 /// Patched in Guild (see PATCHED.md): a peer's sync state is stored at most
@@ -73,6 +81,9 @@ impl PeerDocConnection {
             restored: None,
             saved_shared_heads: Vec::new(),
             saved_at: None,
+            generated_for: None, // Patched in Guild (see PATCHED.md).
+            #[cfg(test)]
+            generations: 0,
         }
     }
 
@@ -82,6 +93,7 @@ impl PeerDocConnection {
         let mut state = self.restored.clone().unwrap_or_default();
         state.read_only = !self.can_write();
         self.sync_state = state;
+        self.generated_for = None; // Patched in Guild (see PATCHED.md).
     }
 
     /// Patched in Guild (see PATCHED.md): the stored state (already checked
@@ -89,6 +101,7 @@ impl PeerDocConnection {
     /// message yet starts from it.
     pub(super) fn restore_sync_state(&mut self, restored: Option<sync::State>) {
         self.persisted = Persisted::Ready;
+        self.generated_for = None; // Patched in Guild: a new state to generate from.
         if let Some(state) = &restored {
             self.saved_shared_heads.clone_from(&state.shared_heads);
         }
@@ -139,6 +152,7 @@ impl PeerDocConnection {
         if self.state.last_sent.is_some() || self.state.last_received.is_some() {
             self.sync_state.set_read_only(true);
             self.sync_state.set_read_only(false);
+            self.generated_for = None; // Patched in Guild (see PATCHED.md).
             self.state.shared_heads = Some(self.sync_state.shared_heads.clone());
             self.state.their_heads = self.sync_state.their_heads.clone();
             self.state.peer_read_only = self.sync_state.is_peer_read_only();
@@ -149,6 +163,7 @@ impl PeerDocConnection {
     pub(super) fn mark_requested(&mut self) {
         if !self.has_requested {
             self.has_requested = true;
+            self.generated_for = None; // Patched in Guild (see PATCHED.md).
             self.dirty = true; // Mark as dirty since the request status changed
         }
     }
@@ -160,6 +175,9 @@ impl PeerDocConnection {
         msg: sync::Message,
     ) -> Result<Duration, AutomergeError> {
         let start = Instant::now();
+        // Patched in Guild (see PATCHED.md): before, as a failed receive may
+        // have changed the state too.
+        self.generated_for = None;
         doc.receive_sync_message(&mut self.sync_state, msg)?;
         let duration = start.elapsed();
         self.dirty = true;
@@ -178,9 +196,24 @@ impl PeerDocConnection {
         doc: &Automerge,
     ) -> Vec<(sync::Message, Duration)> {
         let heads = doc.get_heads();
+        // Patched in Guild (see PATCHED.md): Automerge's generation is a
+        // function of the document's heads and this peer's sync state, and
+        // after a generation the same inputs yield no message (it returns
+        // early on unchanged heads, after having built the bloom filter and
+        // walked the change graph, which is the cost). So when neither moved
+        // since the last generation there is nothing to send and the walk is
+        // skipped: a message from one peer that brings nothing new no longer
+        // costs a generation for every other peer.
+        if self.generated_for.as_ref() == Some(&heads) {
+            return Vec::new();
+        }
         let mut messages = Vec::new();
         loop {
             let start = Instant::now();
+            #[cfg(test)]
+            {
+                self.generations += 1; // Patched in Guild (see PATCHED.md).
+            }
             let Some(msg) = doc.generate_sync_message(&mut self.sync_state) else {
                 break;
             };
@@ -202,6 +235,7 @@ impl PeerDocConnection {
                 break;
             }
         }
+        self.generated_for = Some(heads); // Patched in Guild (see PATCHED.md).
         messages
     }
 
@@ -279,6 +313,7 @@ impl PeerDocConnection {
     pub(super) fn set_share_config(&mut self, config: ShareConfig) -> Option<ShareConfig> {
         let previous = self.last_share_config.replace(config);
         self.share_policy = SharePolicyState::Ready(config);
+        self.generated_for = None; // Patched in Guild (see PATCHED.md).
         if self.state.last_sent.is_none() && self.state.last_received.is_none() {
             // Initialize sessions which have not exchanged any sync messages yet.
             self.reset_sync_state();

@@ -1,3 +1,4 @@
+mod batch; // Patched in Guild (see PATCHED.md, patch 4).
 mod update_share_policy;
 
 use super::*;

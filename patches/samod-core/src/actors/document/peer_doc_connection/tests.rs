@@ -145,3 +145,66 @@ fn only_the_first_message_of_a_request_batch_initiates_a_request() {
     };
     assert_eq!(sync::Message::decode(data).unwrap().heads, doc.get_heads());
 }
+
+/// Patched in Guild (see PATCHED.md): once a peer has been sent what the
+/// document holds, a step that moved neither the document's heads nor this
+/// peer's sync state asks Automerge for nothing (the cost of a mesh: every
+/// incoming message used to regenerate a message for every peer).
+#[test]
+fn generation_is_skipped_until_the_heads_or_the_peers_state_move() {
+    let now = UnixTimestamp::now();
+    let mut doc = document();
+    let mut remote = Automerge::new();
+    let mut remote_state = sync::State::new();
+    let mut conn = connection();
+    conn.set_share_config(ShareConfig::read_write());
+
+    // Sync to quiescence; each round trip is a generation on our side.
+    for _ in 0..20 {
+        let ours = conn.generate_sync_messages(now, &doc);
+        for (message, _) in &ours {
+            remote
+                .receive_sync_message(&mut remote_state, message.clone())
+                .unwrap();
+        }
+        let reply = remote.generate_sync_message(&mut remote_state);
+        if ours.is_empty() && reply.is_none() {
+            break;
+        }
+        if let Some(reply) = reply {
+            conn.receive_sync_message(now, &mut doc, reply).unwrap();
+        }
+    }
+    assert_eq!(doc.get_heads(), remote.get_heads());
+
+    // Other peers' messages that bring nothing new: no generation for this one.
+    let quiet = conn.generations;
+    for _ in 0..5 {
+        assert!(conn.generate_sync_messages(now, &doc).is_empty());
+    }
+    assert_eq!(conn.generations, quiet, "nothing moved, nothing generated");
+
+    // The heads moved (a local edit, or a change from another peer).
+    doc.empty_commit(automerge::transaction::CommitOptions::default());
+    let messages = conn.generate_sync_messages(now, &doc);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].0.heads, doc.get_heads());
+    assert_eq!(conn.generations, quiet + 1);
+    assert!(conn.generate_sync_messages(now, &doc).is_empty());
+    assert_eq!(conn.generations, quiet + 1);
+
+    // This peer answered: its state moved, so it is asked again.
+    remote
+        .receive_sync_message(&mut remote_state, messages[0].0.clone())
+        .unwrap();
+    let reply = remote.generate_sync_message(&mut remote_state).unwrap();
+    conn.receive_sync_message(now, &mut doc, reply).unwrap();
+    conn.generate_sync_messages(now, &doc);
+    assert_eq!(conn.generations, quiet + 2);
+    assert_eq!(doc.get_heads(), remote.get_heads());
+
+    // A policy change moves what may be sent: asked again.
+    conn.set_share_config(ShareConfig::read_only());
+    conn.generate_sync_messages(now, &doc);
+    assert_eq!(conn.generations, quiet + 3);
+}
