@@ -424,6 +424,6 @@ pub(crate) fn rows(n: usize, run: &MeshRun) -> Vec<Row> {
             run.received_per_edit,
             run.raw_received_per_edit,
         )
-        .target(Target::AtMost(2.0 * run.change_bytes + 200.0)),
+        .target(Target::AtMost((2.0 * run.change_bytes + 200.0).round())),
     ]
 }
