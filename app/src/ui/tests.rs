@@ -74,6 +74,18 @@ pub(crate) fn wait_for(
 }
 
 fn click(harness: &mut Harness<'_, GuildApp>, label: &str) {
+    // kittest clicks at the widget's centre as of the last frame; a window
+    // still growing to fit new content (a ticket and its QR code) moves it
+    // on, and the click lands beside it. Wait for it to stay put.
+    let mut at = harness.get_by_label(label).rect();
+    for _ in 0..10 {
+        harness.step();
+        let now = harness.get_by_label(label).rect();
+        if now == at {
+            break;
+        }
+        at = now;
+    }
     harness.get_by_label(label).click();
     // A new window or menu takes a frame to size itself before it shows.
     harness.run_steps(3);
