@@ -189,23 +189,56 @@ async fn edit_rounds(
     Ok((edits, round_times))
 }
 
+/// A full mesh of `n` fresh nodes on one charter, every node watched.
+struct WatchedMesh {
+    nodes: Vec<Arc<Node>>,
+    doc: String,
+    arrivals: Arrivals,
+    watchers: Vec<tokio::task::JoinHandle<()>>,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+impl WatchedMesh {
+    async fn start(n: usize) -> Result<Self> {
+        let dirs: Vec<_> = (0..n)
+            .map(|_| tempfile::tempdir())
+            .collect::<Result<_, _>>()?;
+        let (nodes, doc) = Box::pin(start_mesh(&dirs)).await?;
+        let arrivals: Arrivals = Arc::default();
+        let watchers = nodes
+            .iter()
+            .enumerate()
+            .map(|(k, node)| watch(Arc::clone(node), k, doc.clone(), Arc::clone(&arrivals)))
+            .collect();
+        // The watchers read their starting heads first.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Ok(Self {
+            nodes,
+            doc,
+            arrivals,
+            watchers,
+            _dirs: dirs,
+        })
+    }
+
+    async fn stop(self) -> Result<()> {
+        for watcher in self.watchers {
+            watcher.abort();
+        }
+        for stopped in join_all(self.nodes.iter().map(|node| node.shutdown())).await {
+            stopped?;
+        }
+        Ok(())
+    }
+}
+
 /// `n` peers, `rounds` rounds of everyone adding a card at once.
 pub(crate) async fn run(n: usize, rounds: usize) -> Result<MeshRun> {
-    let dirs: Vec<_> = (0..n)
-        .map(|_| tempfile::tempdir())
-        .collect::<Result<_, _>>()?;
-    let (nodes, doc) = Box::pin(start_mesh(&dirs)).await?;
-    let arrivals: Arrivals = Arc::default();
-    let watchers: Vec<_> = nodes
-        .iter()
-        .enumerate()
-        .map(|(k, node)| watch(Arc::clone(node), k, doc.clone(), Arc::clone(&arrivals)))
-        .collect();
-    // The watchers read their starting heads first.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mesh = WatchedMesh::start(n).await?;
+    let (nodes, doc, arrivals) = (&mesh.nodes, &mesh.doc, &mesh.arrivals);
     let before: Vec<u64> = nodes.iter().map(|n| n.wire_bytes().0).collect();
     let cpu_before = process_cpu()?;
-    let (edits, round_times) = edit_rounds(&nodes, &doc, rounds, &arrivals).await?;
+    let (edits, round_times) = edit_rounds(nodes, doc, rounds, arrivals).await?;
     let cpu = process_cpu()?.saturating_sub(cpu_before);
     let settling = Instant::now();
     let after = join_all(nodes.iter().map(|node| quiet_wire(node))).await;
@@ -239,20 +272,14 @@ pub(crate) async fn run(n: usize, rounds: usize) -> Result<MeshRun> {
             })
             .collect()
     };
-    let last = nodes[0].library().document(&doc).await?;
+    let last = nodes[0].library().document(doc).await?;
     let change_bytes: usize = edits
         .iter()
         .filter_map(|(_, hash, _)| last.get_change_by_hash(hash))
         .map(|c| c.raw_bytes().len())
         .sum();
     let saved = last.save();
-    for watcher in watchers {
-        watcher.abort();
-    }
-    for stopped in join_all(nodes.iter().map(|node| node.shutdown())).await {
-        stopped?;
-    }
-    drop(nodes);
+    mesh.stop().await?;
     let raw = raw::edit_run(&saved, edits.len().max(1), |k| Op::AddCard {
         id: format!("raw-{k}"),
         cell: Cell::ALL[k % 4],
@@ -281,17 +308,8 @@ const SENTENCE: &str = "We learn together across offices and units so that every
 /// word at a time (a change per pause, 50 ms apart) while the others
 /// watch. Returns each word's latency to the last watcher.
 pub(crate) async fn typist(n: usize) -> Result<Vec<Duration>> {
-    let dirs: Vec<_> = (0..n)
-        .map(|_| tempfile::tempdir())
-        .collect::<Result<_, _>>()?;
-    let (nodes, doc) = Box::pin(start_mesh(&dirs)).await?;
-    let arrivals: Arrivals = Arc::default();
-    let watchers: Vec<_> = nodes
-        .iter()
-        .enumerate()
-        .map(|(k, node)| watch(Arc::clone(node), k, doc.clone(), Arc::clone(&arrivals)))
-        .collect();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mesh = WatchedMesh::start(n).await?;
+    let (nodes, doc, arrivals) = (&mesh.nodes, &mesh.doc, &mesh.arrivals);
     let mut latencies = Vec::new();
     let mut typed = 0;
     for word in SENTENCE.split(' ') {
@@ -310,7 +328,7 @@ pub(crate) async fn typist(n: usize) -> Result<Vec<Duration>> {
         let started = Instant::now();
         let hash = nodes[0]
             .library()
-            .edit(&doc, &op)
+            .edit(doc, &op)
             .await?
             .context("a word made no change")?;
         let reached = loop {
@@ -332,12 +350,7 @@ pub(crate) async fn typist(n: usize) -> Result<Vec<Duration>> {
         latencies.push(reached.saturating_duration_since(started));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for watcher in watchers {
-        watcher.abort();
-    }
-    for stopped in join_all(nodes.iter().map(|node| node.shutdown())).await {
-        stopped?;
-    }
+    mesh.stop().await?;
     Ok(latencies)
 }
 
