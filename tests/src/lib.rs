@@ -1,6 +1,8 @@
 //! Shared helpers for Guild's cross-crate tests (crashes, many peers,
 //! hostile peers) and the helper binaries they drive.
 
+#[cfg(unix)]
+pub mod control;
 pub mod disk;
 pub mod fuzz_targets;
 pub mod hostile;

@@ -90,6 +90,20 @@ pub(crate) enum NoteCommand {
     },
 }
 
+#[derive(Debug, clap::Args)]
+pub(crate) struct ContributeArgs {
+    doc: String,
+    /// The proposed line.
+    text: String,
+    /// Who proposes it [default: the member this device edits as].
+    #[arg(long)]
+    author: Option<String>,
+    /// Their role: sponsor, `core_group`, member or `potential_member`
+    /// [default: that member's role, else member].
+    #[arg(long)]
+    role: Option<Role>,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ObjectiveCommand {
     /// Add an objective; prints its id.
@@ -445,6 +459,38 @@ pub(super) async fn note(out: &mut Out, library: &Library, command: NoteCommand)
         tag,
         text,
         author,
+        position: Position::End,
+    };
+    apply_all(out, library, &doc, vec![op], Some(id)).await
+}
+
+pub(super) async fn contribute(
+    out: &mut Out,
+    library: &Library,
+    args: ContributeArgs,
+) -> Result<()> {
+    let ContributeArgs {
+        doc,
+        text,
+        author,
+        role,
+    } = args;
+    let (doc, charter) = open(library, &doc).await?;
+    let me = charter
+        .member_of_actor(&library.device().to_hex())
+        .map(|(_, m)| m);
+    let role = role
+        .or_else(|| me.map(|m| m.role))
+        .unwrap_or(Role::Member);
+    let author = author
+        .or_else(|| me.map(|m| m.name.clone()))
+        .unwrap_or_default();
+    let id = new_id();
+    let op = Op::AddContribution {
+        id: id.clone(),
+        text,
+        author,
+        role,
         position: Position::End,
     };
     apply_all(out, library, &doc, vec![op], Some(id)).await

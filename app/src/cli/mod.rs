@@ -163,6 +163,8 @@ enum Command {
     /// Add appreciative-inquiry notes.
     #[command(subcommand)]
     Note(items::NoteCommand),
+    /// Propose a line for the vision, which others can endorse; prints its id.
+    Contribute(items::ContributeArgs),
     /// Add, edit or remove objectives.
     #[command(subcommand)]
     Objective(items::ObjectiveCommand),
@@ -552,6 +554,7 @@ async fn dispatch(host: &Host<'_>, command: Command, out: &mut Out) -> Result<()
         Command::Import { file } => documents::import(out, library, &file).await,
         Command::Card(c) => items::card(out, library, c).await,
         Command::Note(c) => items::note(out, library, c).await,
+        Command::Contribute(args) => items::contribute(out, library, args).await,
         Command::Objective(c) => items::objective(out, library, c).await,
         Command::Member(c) => items::member(out, library, c).await,
         Command::Unit(c) => items::unit(out, library, c).await,

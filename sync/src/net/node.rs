@@ -35,24 +35,28 @@ use iroh::protocol::Router;
 use iroh::{Endpoint, EndpointAddr, NetReportConfig, RelayMode, RelayUrl, TransportAddr};
 use iroh_mdns_address_lookup::MdnsAddressLookup;
 use samod::{
-    BackoffConfig, ConnectionId, ConnectionInfo, ConnectionState, DialerFailed, DialerHandle,
+    ConnectionId, ConnectionInfo, ConnectionState, DialerFailed,
     DocumentId, PeerDocState,
 };
 
 use super::clock::Clock;
-use super::dialer::IrohDialer;
 use super::paths::{PathBook, PathKind};
 use super::peers::PeerBook;
 use super::protocol::GuildProtocol;
 use super::ticket::InviteTicket;
-use super::wire::{ALPN, Hello, InviteProof, WireCounters};
+use super::wire::{ALPN, InviteProof, WireCounters};
 use super::workshop::desk::Desk;
 use super::workshop::door::Door;
 use super::workshop::knock::KNOCK_ALPN;
 use crate::access::{AccessIndex, DocAccess};
 use crate::library::{Library, LibraryError};
 
+mod dialing;
 mod hosting;
+pub mod overlay;
+
+use dialing::{Dialers, Dialing};
+use overlay::Overlay;
 pub use hosting::{HostOptions, Hosted};
 
 /// Closes this node's dialers to every device a revocation has cut off from
@@ -77,8 +81,9 @@ async fn close_revoked_dialers(index: AccessIndex, dialers: Dialers) {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        // The task holds the index and the dialers, never the node.
+        // The tasks hold the index and the dialers, never the node.
         self.revocations.abort();
+        self.overlay_task.abort();
     }
 }
 
@@ -185,6 +190,15 @@ const DIRECT_REDIAL_MAX: Duration = Duration::from_secs(1);
 /// their laptops' lids.
 const RELAYED_REDIAL_MAX: Duration = Duration::from_secs(10);
 
+/// How long the overlay dials a neighbour on direct paths before it lets
+/// the next device on the ring stand in: a LAN or loopback connection is
+/// up in milliseconds, and two seconds leave room for a busy laptop.
+const DIRECT_ABSENT_AFTER: Duration = Duration::from_secs(2);
+
+/// The same through a relay, whose first connection takes round trips to
+/// the relay and a wait for the peer's turn there.
+const RELAYED_ABSENT_AFTER: Duration = Duration::from_secs(6);
+
 /// One peer of one charter, as `guild sync` and the window show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PeerStatus {
@@ -227,22 +241,18 @@ pub struct SyncStatus {
 /// endpoint id: what "not yet shared" counts against once it has gone.
 type LastShared = Mutex<HashMap<(String, String), Vec<ChangeHash>>>;
 
-/// This node's dialers, by the endpoint id they reach.
-type Dialers = Arc<Mutex<HashMap<String, DialerHandle<super::dialer::Refused>>>>;
-
 /// A running Guild node.
 pub struct Node {
     library: Arc<Library>,
     router: Router,
-    counters: Arc<WireCounters>,
-    dialers: Dialers,
+    dialing: Arc<Dialing>,
     /// Closes dialers to devices revoked everywhere; stopped at shutdown.
     revocations: tokio::task::AbortHandle,
-    peers: PeerBook,
-    label: String,
+    /// Which devices each charter's room keeps linked.
+    overlay: Arc<Overlay>,
+    /// Keeps those links; stopped at shutdown.
+    overlay_task: tokio::task::AbortHandle,
     lan: std::sync::atomic::AtomicBool,
-    /// The longest wait between two dials of a peer that went away.
-    redial_max: Duration,
     last_shared: LastShared,
     /// What invites' expiry is set and judged by.
     clock: Clock,
@@ -307,20 +317,41 @@ impl Node {
             Arc::clone(&dialers),
         ))
         .abort_handle();
-        let node = Self {
-            library,
-            router,
+        let direct = options.relay == Relay::Disabled;
+        let dialing = Arc::new(Dialing {
+            library: Arc::clone(&library),
+            endpoint: router.endpoint().clone(),
             counters,
             dialers,
-            revocations,
+            pinned: Mutex::default(),
             peers,
             label,
-            lan: std::sync::atomic::AtomicBool::new(false),
-            redial_max: if options.relay == Relay::Disabled {
+            redial_max: if direct {
                 DIRECT_REDIAL_MAX
             } else {
                 RELAYED_REDIAL_MAX
             },
+            relay: options
+                .relay
+                .url()
+                .map(|url| TransportAddr::Relay(super::relays::relay_config(url).url.clone())),
+        });
+        let overlay = Arc::new(Overlay::new(if direct {
+            DIRECT_ABSENT_AFTER
+        } else {
+            RELAYED_ABSENT_AFTER
+        }));
+        let overlay_task =
+            tokio::spawn(overlay::keep_linked(Arc::clone(&overlay), Arc::clone(&dialing)))
+                .abort_handle();
+        let node = Self {
+            library,
+            router,
+            dialing,
+            revocations,
+            overlay,
+            overlay_task,
+            lan: std::sync::atomic::AtomicBool::new(false),
             last_shared: LastShared::default(),
             clock,
             paths,
@@ -362,17 +393,17 @@ impl Node {
 
     /// Bytes of Guild frames `(received, sent)` since start.
     pub fn wire_bytes(&self) -> (u64, u64) {
-        self.counters.get()
+        self.dialing.counters.get()
     }
 
     /// Guild frames `(received, sent)` since start.
     pub fn wire_frames(&self) -> (u64, u64) {
-        self.counters.frames()
+        self.dialing.counters.frames()
     }
 
     /// Records direct addresses for a peer, for later dials.
     pub fn remember_peer(&self, endpoint: &str, addrs: impl IntoIterator<Item = SocketAddr>) {
-        self.peers.record(endpoint, addrs);
+        self.dialing.peers.record(endpoint, addrs);
     }
 
     /// Turns LAN discovery (mDNS) on for a running node: it announces
@@ -429,17 +460,16 @@ impl Node {
         self.lan.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Stops dialing `endpoint` (after a revocation; its access is already
-    /// withdrawn document by document by the share policy).
+    /// Stops dialing `endpoint` (after a revocation, whose access is already
+    /// withdrawn document by document by the share policy, or to cut a link
+    /// dialled by hand).
     pub fn disconnect(&self, endpoint: &str) {
-        if let Some(dialer) = self
-            .dialers
+        self.dialing
+            .pinned
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(endpoint)
-        {
-            dialer.close();
-        }
+            .remove(endpoint);
+        self.dialing.hang_up(endpoint);
     }
 
     /// Opens an invite to `doc` that admits until it is closed, and
@@ -517,51 +547,6 @@ impl Node {
         &self.clock
     }
 
-    fn hello(&self, invite: Option<InviteProof>) -> Hello {
-        Hello {
-            version: 1,
-            device: self.library.device().to_hex(),
-            label: self.label.clone(),
-            invite,
-        }
-    }
-
-    /// Dials `addr` (once per peer; samod re-dials after drops).
-    fn dial(
-        &self,
-        addr: EndpointAddr,
-        invite: Option<InviteProof>,
-    ) -> Result<DialerHandle<super::dialer::Refused>, NetError> {
-        let key = addr.id.to_string();
-        let mut dialers = self.dialers.lock().unwrap_or_else(PoisonError::into_inner);
-        if invite.is_none()
-            && let Some(existing) = dialers.get(&key)
-        {
-            return Ok(existing.clone());
-        }
-        let dialer = IrohDialer::new(
-            self.library.access_index().clone(),
-            self.endpoint().clone(),
-            addr,
-            self.hello(invite),
-            Arc::clone(&self.counters),
-        );
-        let backoff = BackoffConfig {
-            initial_delay: Duration::from_millis(200),
-            max_delay: self.redial_max,
-            max_retries: None,
-        };
-        let handle = self
-            .library
-            .repo()
-            .dial(backoff, Arc::new(dialer))
-            .map_err(|_| NetError::Stopped)?;
-        if let Some(old) = dialers.insert(key, handle.clone()) {
-            old.close();
-        }
-        Ok(handle)
-    }
-
     /// Joins the charter of `ticket`: proves the invite to the inviter, is
     /// admitted, fetches the charter and stores it. Returns its id.
     pub async fn join(&self, ticket: &InviteTicket, timeout: Duration) -> Result<String, NetError> {
@@ -571,7 +556,7 @@ impl Node {
                 "the ticket names no valid charter".into(),
             ));
         }
-        self.peers.record(&inviter, ip_addrs(&ticket.inviter));
+        self.dialing.peers.record(&inviter, ip_addrs(&ticket.inviter));
         if !matches!(
             self.library.access_index().get(&ticket.doc),
             DocAccess::Known(_)
@@ -599,7 +584,7 @@ impl Node {
                 super::relays::relay_config(&url).url.clone(),
             ));
         }
-        let dialer = self.dial(inviter_addr, Some(proof))?;
+        let dialer = self.dialing.dial(inviter_addr, Some(proof))?;
         let established = tokio::time::timeout(timeout, dialer.established())
             .await
             .map_err(|_| {
@@ -754,38 +739,21 @@ impl Node {
     }
 
     /// Dials one device now, replacing any earlier dialer to it (whose
-    /// backoff may have grown long while the device was away). Its address
+    /// backoff may have grown long while the device was away), and keeps
+    /// dialling it whatever the room's overlay would choose. Its address
     /// comes from the address book (see [`Node::remember_peer`]).
     pub fn connect_peer(&self, endpoint: &str) -> Result<(), NetError> {
-        let id = endpoint
+        endpoint
             .parse::<iroh::EndpointId>()
             .map_err(|_| NetError::Refused(format!("`{endpoint}` is not a device id")))?;
         self.disconnect(endpoint);
-        self.dial(self.known_addr(id, endpoint), None)?;
+        self.dialing
+            .pinned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(endpoint.to_owned());
+        self.dialing.dial_known(endpoint)?;
         Ok(())
-    }
-
-    /// `endpoint`'s address with the IP addresses the address book has for it.
-    fn known_addr(&self, id: iroh::EndpointId, endpoint: &str) -> EndpointAddr {
-        let mut addr = EndpointAddr::from_parts(
-            id,
-            self.peers
-                .addrs(endpoint)
-                .into_iter()
-                .map(TransportAddr::Ip),
-        );
-        // A community shares one relay, so a peer is sought there too: with
-        // no address lookup, this is how a peer behind a NAT is reached.
-        addr.addrs.extend(self.relay_addr());
-        addr
-    }
-
-    /// This node's custom relay as a transport address (without its token).
-    fn relay_addr(&self) -> Option<TransportAddr> {
-        let url = self.relay.url()?;
-        Some(TransportAddr::Relay(
-            super::relays::relay_config(url).url.clone(),
-        ))
     }
 
     /// Whether a sync connection to `endpoint` is up (either side dialed).
@@ -793,24 +761,22 @@ impl Node {
         self.connection_to(endpoint).is_some()
     }
 
-    /// Dials every other admitted device of `doc` (known addresses, and
-    /// mDNS when on a LAN). Returns how many dials were started.
+    /// Links `doc`'s room from now on: dials its neighbours on the room's
+    /// overlay ([`overlay`]: a few devices on a ring of the admitted ones,
+    /// not all of them) at their known addresses and by mDNS when on a
+    /// LAN, and keeps those links as devices come and go. Returns how many
+    /// dials it started now.
     pub async fn connect_peers(&self, doc: &str) -> Result<usize, NetError> {
-        let access = self.library.access(doc).await?;
-        let me = self.library.endpoint_id();
-        let mut started = 0;
-        for endpoint in access
-            .devices
-            .keys()
-            .filter(|e| **e != me && access.level_of(e).is_some())
-        {
-            let Ok(id) = endpoint.parse::<iroh::EndpointId>() else {
-                continue;
-            };
-            self.dial(self.known_addr(id, endpoint), None)?;
-            started += 1;
-        }
-        Ok(started)
+        // Loads the access list if it is not yet.
+        self.library.access(doc).await?;
+        self.overlay.keep(doc);
+        Ok(self.overlay.look_over(&self.dialing))
+    }
+
+    /// The devices `doc`'s room keeps this node linked to, as of the
+    /// overlay's last look (empty until [`Node::connect_peers`]).
+    pub fn neighbours(&self, doc: &str) -> Vec<String> {
+        self.overlay.neighbours(doc)
     }
 
     /// The charter's sync state now.
@@ -928,7 +894,9 @@ impl Node {
     /// Stops networking and closes the library (every save flushed).
     pub async fn shutdown(&self) -> Result<(), NetError> {
         self.revocations.abort();
+        self.overlay_task.abort();
         let dialers: Vec<_> = self
+            .dialing
             .dialers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

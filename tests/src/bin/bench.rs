@@ -2,11 +2,11 @@
 //! issue, each against a baseline measured in the same run (raw Automerge,
 //! raw `automerge::sync` over iroh, `save()` sizes), printed as one table.
 //!
-//! Usage: `cargo run --release -p guild-tests --bin bench [-- --quick | --smoke] [--only 1,3]`.
+//! Usage: `cargo run --release -p guild-tests --bin bench [-- --quick | --smoke] [--only 1,3] [--peers 16,48]`.
 //! `--quick` uses small inputs for iterating on the harness; `--smoke`
 //! tiny ones (every row, in seconds; `tests/tests/bench_smoke.rs` runs it).
 //! `--only` runs some row groups (1 and 2 run together, as do 3 and 4;
-//! 5 and 8 need 3's data). Progress and notes go to stderr, the table to
+//! 5 and 8 need 3's data); `--peers` runs row 6 at those room sizes only. Progress and notes go to stderr, the table to
 //! stdout. `docs/benchmarks.md` has the latest release figures.
 
 #[path = "../bench/mod.rs"]
@@ -27,10 +27,14 @@ fn load_average() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The profile and the row groups asked for (`None`: all).
-fn parse(args: &[String]) -> Result<(Profile, Option<Vec<u32>>)> {
+/// What was asked for: the profile, the row groups (`None`: all), and the
+/// room sizes of row 6 (`None`: the profile's).
+type Asked = (Profile, Option<Vec<u32>>, Option<Vec<usize>>);
+
+fn parse(args: &[String]) -> Result<Asked> {
     let mut profile = Profile::Full;
     let mut only: Option<Vec<u32>> = None;
+    let mut peers: Option<Vec<usize>> = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -44,10 +48,20 @@ fn parse(args: &[String]) -> Result<(Profile, Option<Vec<u32>>)> {
                         .collect::<Result<_>>()?,
                 );
             }
-            other => bail!("unknown argument `{other}` (try --quick, --smoke, --only 1,3)"),
+            "--peers" => {
+                let list = rest.next().context("--peers takes a list such as 16,48")?;
+                peers = Some(
+                    list.split(',')
+                        .map(|n| n.trim().parse().with_context(|| format!("peers `{n}`")))
+                        .collect::<Result<_>>()?,
+                );
+            }
+            other => bail!(
+                "unknown argument `{other}` (try --quick, --smoke, --only 1,3, --peers 16,48)"
+            ),
         }
     }
-    Ok((profile, only))
+    Ok((profile, only, peers))
 }
 
 fn main() -> Result<()> {
@@ -55,9 +69,13 @@ fn main() -> Result<()> {
     if args.first().map(String::as_str) == Some(memory::SUBCOMMAND) {
         return memory::child(&args[1..]);
     }
-    let (profile, only) = parse(&args)?;
+    let (profile, only, peers) = parse(&args)?;
     let wanted = |group: u32| only.as_ref().is_none_or(|o| o.contains(&group));
-    let sizes = Sizes::of(profile);
+    let mut sizes = Sizes::of(profile);
+    if let Some(peers) = peers {
+        sizes.typists.clone_from(&peers);
+        sizes.peers = peers;
+    }
     let load_at_start = load_average();
     let started = Instant::now();
     let input = Input::load(&sizes);

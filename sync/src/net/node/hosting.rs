@@ -148,7 +148,7 @@ impl Node {
             .endpoint
             .parse()
             .map_err(|_| NetError::Refused("that is not a workshop's host".into()))?;
-        self.peers
+        self.dialing.peers
             .record(&workshop.endpoint, workshop.addrs.iter().copied());
         let host =
             EndpointAddr::from_parts(id, workshop.addrs.iter().copied().map(TransportAddr::Ip));
@@ -156,11 +156,11 @@ impl Node {
             version: KNOCK_VERSION,
             doc: workshop.doc.clone(),
             name: name.to_owned(),
-            label: self.label.clone(),
+            label: self.dialing.label.clone(),
             device: self.library.device().to_hex(),
             code: None,
         };
-        let counters = Arc::clone(&self.counters);
+        let counters = Arc::clone(&self.dialing.counters);
         tokio::time::timeout(
             timeout,
             visitor::knock(
@@ -185,7 +185,7 @@ impl Node {
                 },
             );
         }
-        let dialer = self.dial(host, None)?;
+        let dialer = self.dialing.dial(host, None)?;
         tokio::time::timeout(timeout, dialer.established())
             .await
             .map_err(|_| {

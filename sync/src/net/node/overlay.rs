@@ -1,0 +1,283 @@
+//! The room's overlay: which devices this node keeps a sync link to.
+//!
+//! Dialling every admitted device makes a full mesh, where each change is
+//! generated, sent and applied on N−1 links at every node: a room of 16
+//! laptops then spends seconds per edit and the cost grows with the square
+//! of the room (`docs/benchmarks.md`, row 6). Instead, each charter's
+//! admitted devices form a ring, ordered by endpoint id, and each node
+//! dials a few of them ([`offsets`]): the next two on the ring and, from 8
+//! devices on, the one opposite. A node is then linked to about five others
+//! whatever the room's size; the ring stays connected when any one device
+//! leaves, and the links across it keep the hops between any two devices of
+//! a room of 48 to about seven. Changes, presence and repair all flow over
+//! these links by samod's own sync and gossip; access is enforced at every
+//! hop as before.
+//!
+//! Devices that do not answer are passed over: a neighbour dialled for
+//! longer than [`Overlay::absent_after`] without a connection counts as
+//! absent, and the next device on the ring stands in. The absent device's
+//! dialer keeps trying; once it answers, the ring closes up again and the
+//! stand-in's link is dropped. A link both sides dialled at once is kept
+//! once (the device with the greater id hangs up its own). Devices dialled
+//! by hand ([`super::Node::connect_peer`]), and devices on no charter this
+//! node keeps linked, are never hung up on here.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use samod::{ConnectionId, ConnectionState};
+use tokio::sync::Notify;
+
+use super::dialing::Dialing;
+use crate::access::DocAccess;
+
+/// How often the links are looked over when nothing else wakes the overlay
+/// (a neighbour that went away is noticed within this plus
+/// [`Overlay::absent_after`]).
+const TICK: Duration = Duration::from_millis(250);
+
+/// How a device on the ring looks from here at this moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
+    /// A connection to it is up (whichever side dialled).
+    Connected,
+    /// Being dialled, for less than [`Overlay::absent_after`].
+    Trying,
+    /// Dialled for longer than that without a connection.
+    Absent,
+    /// Neither dialled nor connected.
+    Idle,
+}
+
+/// The positions on a ring of `n` devices (this one included), counted
+/// from this device, where it keeps a neighbour.
+pub(super) fn offsets(n: usize) -> Vec<usize> {
+    let mut offsets: Vec<usize> = [1, 2]
+        .into_iter()
+        .chain((n >= 8).then_some(n / 2))
+        .filter(|o| *o < n)
+        .collect();
+    offsets.dedup();
+    offsets
+}
+
+/// Whom to keep dialling on one charter's ring.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Plan {
+    /// One device per offset: the first at or after it that is not absent.
+    pub(super) neighbours: Vec<String>,
+    /// The absent devices passed over on the way, still dialled so that
+    /// the ring closes up when they come back.
+    pub(super) passed_over: Vec<String>,
+}
+
+/// The plan for device `me` on `ring` (every admitted device, sorted).
+pub(super) fn plan(ring: &[String], me: &str, reach: impl Fn(&str) -> Reach) -> Plan {
+    let mut plan = Plan::default();
+    let Some(at) = ring.iter().position(|e| e == me) else {
+        return plan;
+    };
+    let n = ring.len();
+    for offset in offsets(n) {
+        for step in 0..n {
+            let device = &ring[(at + offset + step) % n];
+            if device == me || plan.neighbours.contains(device) {
+                continue;
+            }
+            if reach(device) == Reach::Absent {
+                if !plan.passed_over.contains(device) {
+                    plan.passed_over.push(device.clone());
+                }
+                continue;
+            }
+            plan.neighbours.push(device.clone());
+            break;
+        }
+    }
+    plan
+}
+
+/// The charters whose rooms this node keeps linked, and what it last saw.
+pub(super) struct Overlay {
+    docs: Mutex<BTreeSet<String>>,
+    /// Since when each device dialled and not connected has been so.
+    down_since: Mutex<HashMap<String, Instant>>,
+    /// Each charter's neighbours at the last look.
+    neighbours: Mutex<HashMap<String, Vec<String>>>,
+    absent_after: Duration,
+    wake: Notify,
+}
+
+impl Overlay {
+    /// An overlay that gives up on a silent neighbour after `absent_after`.
+    pub(super) fn new(absent_after: Duration) -> Self {
+        Self {
+            docs: Mutex::default(),
+            down_since: Mutex::default(),
+            neighbours: Mutex::default(),
+            absent_after,
+            wake: Notify::new(),
+        }
+    }
+
+    /// Keeps `doc`'s room linked from now on.
+    pub(super) fn keep(&self, doc: &str) {
+        let added = self
+            .docs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(doc.to_owned());
+        if added {
+            self.wake.notify_one();
+        }
+    }
+
+    /// `doc`'s neighbours at the last look.
+    pub(super) fn neighbours(&self, doc: &str) -> Vec<String> {
+        self.neighbours
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(doc)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Looks the links over once: dials the neighbours not linked yet, and
+    /// hangs up this node's links that no charter's plan keeps. Returns how
+    /// many dials it started.
+    pub(super) fn look_over(&self, dialing: &Dialing) -> usize {
+        let docs = self
+            .docs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if docs.is_empty() {
+            return 0;
+        }
+        let me = dialing.library.endpoint_id();
+        let index = dialing.library.access_index();
+        let connected = connections(dialing);
+        let ours: HashMap<String, Option<ConnectionId>> = dialing
+            .dialers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(endpoint, dialer)| (endpoint.clone(), dialer.connection_id()))
+            .collect();
+        let now = Instant::now();
+        let reach = {
+            let mut down = self
+                .down_since
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            down.retain(|e, _| ours.contains_key(e) && !connected.contains_key(e));
+            for endpoint in ours.keys().filter(|e| !connected.contains_key(*e)) {
+                down.entry(endpoint.clone()).or_insert(now);
+            }
+            let down = down.clone();
+            let absent_after = self.absent_after;
+            let connected = &connected;
+            move |e: &str| {
+                if connected.contains_key(e) {
+                    Reach::Connected
+                } else {
+                    match down.get(e) {
+                        Some(since) if now.duration_since(*since) >= absent_after => Reach::Absent,
+                        Some(_) => Reach::Trying,
+                        None => Reach::Idle,
+                    }
+                }
+            }
+        };
+        let mut keep: HashSet<String> = HashSet::new();
+        let mut ringed: HashSet<String> = HashSet::new();
+        let mut planned = HashMap::new();
+        for doc in docs {
+            let DocAccess::Known(access) = index.get(&doc) else {
+                continue;
+            };
+            let mut ring: Vec<String> = access
+                .devices
+                .keys()
+                .filter(|e| **e != me && access.level_of(e).is_some())
+                .cloned()
+                .chain(std::iter::once(me.clone()))
+                .collect();
+            ring.sort();
+            let plan = plan(&ring, &me, &reach);
+            keep.extend(plan.neighbours.iter().cloned());
+            keep.extend(plan.passed_over.iter().cloned());
+            ringed.extend(ring);
+            planned.insert(doc, plan.neighbours);
+        }
+        *self
+            .neighbours
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = planned;
+        let mut started = 0;
+        for endpoint in &keep {
+            if reach(endpoint) == Reach::Idle && dialing.dial_known(endpoint).is_ok() {
+                started += 1;
+            }
+        }
+        let pinned = dialing
+            .pinned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for (endpoint, ours_now) in &ours {
+            if pinned.contains(endpoint) || !ringed.contains(endpoint) {
+                continue;
+            }
+            // Both sides dialled: the link the other side made is kept.
+            let twice = *endpoint < me
+                && ours_now.is_some_and(|mine| {
+                    connected
+                        .get(endpoint)
+                        .is_some_and(|all| all.iter().any(|c| *c != mine))
+                });
+            if twice || !keep.contains(endpoint) {
+                tracing::debug!(peer = %endpoint, twice, "overlay: link no longer kept");
+                dialing.hang_up(endpoint);
+            }
+        }
+        started
+    }
+}
+
+/// The open connections whose handshake is done, by peer endpoint id.
+fn connections(dialing: &Dialing) -> HashMap<String, Vec<ConnectionId>> {
+    let index = dialing.library.access_index();
+    let mut by_peer: HashMap<String, Vec<ConnectionId>> = HashMap::new();
+    for info in dialing.library.repo().connected_peers().0 {
+        if let ConnectionState::Connected { their_peer_id } = &info.state
+            && let Some(endpoint) = index.endpoint_of(their_peer_id.as_str())
+        {
+            by_peer.entry(endpoint).or_default().push(info.id);
+        }
+    }
+    by_peer
+}
+
+/// Keeps the rooms of `overlay`'s charters linked until aborted: looks the
+/// links over on every change of an access list, whenever a charter is
+/// added, and every [`TICK`].
+pub(super) async fn keep_linked(overlay: Arc<Overlay>, dialing: Arc<Dialing>) {
+    let mut changes = dialing.library.access_index().changes();
+    loop {
+        overlay.look_over(&dialing);
+        tokio::select! {
+            () = overlay.wake.notified() => {}
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            () = tokio::time::sleep(TICK) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
