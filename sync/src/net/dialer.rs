@@ -11,6 +11,7 @@ use samod::{DialError, Dialer, Transport};
 
 use crate::access::AccessIndex;
 
+use super::netsplit::Netsplit;
 use super::wire::{ALPN, FramedStream, Hello, Welcome, WireCounters};
 
 /// The peer refused us: retrying will not help.
@@ -30,6 +31,7 @@ pub struct IrohDialer {
     addr: EndpointAddr,
     hello: Hello,
     counters: Arc<WireCounters>,
+    netsplit: Netsplit,
 }
 
 impl IrohDialer {
@@ -47,7 +49,16 @@ impl IrohDialer {
             addr,
             hello,
             counters,
+            netsplit: Netsplit::default(),
         }
+    }
+
+    /// Fails every dial `netsplit` cuts off, as an unreachable network
+    /// would (a transient failure: samod keeps re-dialling).
+    #[must_use]
+    pub fn with_netsplit(mut self, netsplit: Netsplit) -> Self {
+        self.netsplit = netsplit;
+        self
     }
 }
 
@@ -68,8 +79,15 @@ impl Dialer for IrohDialer {
         let hello = self.hello.clone();
         let counters = Arc::clone(&self.counters);
         let index = self.index.clone();
+        let netsplit = self.netsplit.clone();
         Box::pin(async move {
             let peer = addr.id.to_string();
+            if netsplit.cuts(&peer) {
+                return Err(DialError::transient(std::io::Error::new(
+                    std::io::ErrorKind::NetworkUnreachable,
+                    "the network to this peer is down",
+                )));
+            }
             if index.revoked_everywhere(&peer) {
                 return Err(DialError::PermanentFailure(Refused {
                     peer,

@@ -13,9 +13,11 @@
 //! - [`workshop`]: announcing a workshop, knocking, the join code.
 //! - [`paths`]: per peer, direct or relayed, and the round-trip time.
 //! - [`relays`]: the relay each charter's community uses, remembered here.
+//! - [`netsplit`]: network cuts inside one process, for the simulation.
 //! - [`node`]: all of it together around a `Library`.
 pub mod clock;
 pub mod dialer;
+pub mod netsplit;
 pub mod node;
 pub mod paths;
 pub mod peers;

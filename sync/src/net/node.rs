@@ -40,6 +40,7 @@ use samod::{
 };
 
 use super::clock::Clock;
+use super::netsplit::Netsplit;
 use super::paths::{PathBook, PathKind};
 use super::peers::PeerBook;
 use super::protocol::GuildProtocol;
@@ -300,9 +301,11 @@ impl Node {
         // Whoever dials us can be dialled back: when this node restarts, it
         // reaches them at once instead of waiting for their next re-dial.
         let clock = Clock::default();
+        let netsplit = Netsplit::default();
         let protocol = GuildProtocol::new(Arc::clone(&library), acceptor, Arc::clone(&counters))
             .remembering(peers.clone())
-            .with_clock(clock.clone());
+            .with_clock(clock.clone())
+            .with_netsplit(netsplit.clone());
         let desk = Desk::default();
         let door = Door::new(desk.clone(), Arc::clone(&library), Arc::clone(&counters));
         let router = Router::builder(endpoint)
@@ -335,6 +338,7 @@ impl Node {
                 .relay
                 .url()
                 .map(|url| TransportAddr::Relay(super::relays::relay_config(url).url.clone())),
+            netsplit,
         });
         let overlay = Arc::new(Overlay::new(if direct {
             DIRECT_ABSENT_AFTER
@@ -771,6 +775,21 @@ impl Node {
         self.library.access(doc).await?;
         self.overlay.keep(doc);
         Ok(self.overlay.look_over(&self.dialing))
+    }
+
+    /// Takes the network to `endpoint` down for this node, as a cable
+    /// pulled between them would: no dial, no accept, and this node's link
+    /// to it closed (the simulation cuts both sides).
+    #[cfg(feature = "netsplit")]
+    pub fn cut_off(&self, endpoint: &str) {
+        self.dialing.netsplit.cut(endpoint);
+        self.dialing.hang_up(endpoint);
+    }
+
+    /// Brings back every link [`Node::cut_off`] took down.
+    #[cfg(feature = "netsplit")]
+    pub fn mend_links(&self) {
+        self.dialing.netsplit.mend();
     }
 
     /// The devices `doc`'s room keeps this node linked to, as of the

@@ -16,6 +16,7 @@ use iroh::protocol::{AcceptError, ProtocolHandler};
 use samod::{AcceptorEvent, AcceptorHandle};
 
 use super::clock::Clock;
+use super::netsplit::Netsplit;
 use super::peers::PeerBook;
 use super::ticket::secret_hash;
 use super::wire::{FramedStream, HANDSHAKE_TIMEOUT, Hello, Welcome, WireCounters};
@@ -44,6 +45,8 @@ pub struct GuildProtocol {
     peers: Option<PeerBook>,
     /// What invites' expiry is judged by.
     clock: Clock,
+    /// Peers the network to which is down (only ever in the simulation).
+    netsplit: Netsplit,
 }
 
 impl std::fmt::Debug for GuildProtocol {
@@ -65,7 +68,15 @@ impl GuildProtocol {
             counters,
             peers: None,
             clock: Clock::default(),
+            netsplit: Netsplit::default(),
         }
+    }
+
+    /// Accepts nobody `netsplit` cuts off.
+    #[must_use]
+    pub fn with_netsplit(mut self, netsplit: Netsplit) -> Self {
+        self.netsplit = netsplit;
+        self
     }
 
     /// Judges invites' expiry by `clock` (the node's, which tests move).
@@ -201,6 +212,10 @@ pub(crate) async fn first_message<T: for<'de> serde::Deserialize<'de>>(
 impl ProtocolHandler for GuildProtocol {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         let remote = conn.remote_id().to_string();
+        if self.netsplit.cuts(&remote) {
+            conn.close(CLOSE_REFUSED.into(), b"unreachable");
+            return Ok(());
+        }
         let Some((mut framed, hello)) =
             first_message::<Hello>(&conn, Arc::clone(&self.counters)).await?
         else {

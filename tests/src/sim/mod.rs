@@ -22,7 +22,7 @@ use guild_model::{AccessLevel, Charter, Op, ProseField, check_invariants};
 use guild_sync::LibraryOptions;
 use guild_sync::net::node::{NetOptions, Node};
 
-pub use plan::{Plan, Role, Step};
+pub use plan::{Plan, Role, Step, Topology};
 
 use crate::open_library;
 
@@ -95,8 +95,14 @@ async fn start(dir: &Path, listen: SocketAddr) -> Result<Node, String> {
 struct Sim {
     peers: Vec<Peer>,
     doc: String,
-    /// Pairs `(low, high)` meant to be connected; `high` dials `low`.
+    topology: Topology,
+    /// On a mesh, pairs `(low, high)` meant to be connected; `high` dials
+    /// `low`.
     links: BTreeSet<(usize, usize)>,
+    /// In a room, pairs `(low, high)` the network between which is down.
+    cuts: BTreeSet<(usize, usize)>,
+    /// Peers `0..joined` have joined the charter.
+    joined: usize,
     revoked: bool,
     outcome: Outcome,
 }
@@ -128,7 +134,7 @@ impl Sim {
             .create("Simulated CoP", true)
             .await
             .map_err(|e| e.to_string())?;
-        for j in 1..peers.len() {
+        for j in 1..plan.initial {
             let access = if peers[j].role == Role::Reader {
                 AccessLevel::ReadOnly
             } else {
@@ -154,17 +160,101 @@ impl Sim {
             }
         }
         let mut sim = Self {
-            links: (1..peers.len()).map(|j| (0, j)).collect(),
+            links: (1..plan.initial).map(|j| (0, j)).collect(),
             peers,
             doc,
+            topology: plan.topology,
+            cuts: BTreeSet::new(),
+            joined: plan.initial,
             revoked: false,
             outcome: Outcome::default(),
         };
         // Everyone must know everyone is admitted before the mesh dials.
-        let everyone: Vec<usize> = (0..sim.peers.len()).collect();
+        let everyone: Vec<usize> = (0..plan.initial).collect();
         sim.settle(&everyone, "after the joins").await?;
-        sim.heal()?;
+        match sim.topology {
+            Topology::Mesh => sim.heal()?,
+            Topology::Room => {
+                for p in 0..sim.joined {
+                    sim.link_room(p).await?;
+                }
+            }
+        }
         Ok(sim)
+    }
+
+    /// In a room, has peer `p`'s node keep its neighbours linked, as
+    /// `guild serve` and the window do.
+    async fn link_room(&self, p: usize) -> Result<(), String> {
+        self.peers[p]
+            .node()?
+            .connect_peers(&self.doc)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("peer {p} cannot link its room: {e}"))
+    }
+
+    /// The peers in the room now: joined and running.
+    fn present(&self) -> Vec<usize> {
+        (0..self.joined)
+            .filter(|p| self.peers[*p].node.is_some())
+            .collect()
+    }
+
+    /// Starts peer `p` again from its data dir, on its port, with the
+    /// network cuts that concern it; in a room, it links its room.
+    async fn start_again(&mut self, p: usize) -> Result<(), String> {
+        // The same port, so the others can find it again; the old
+        // endpoint's sockets can take a moment to be released after
+        // shutdown (seed 139 once failed to bind on a loaded machine), and
+        // a failed start must let go of the data dir before the next try.
+        let mut attempt = 0;
+        let restarted = loop {
+            match start(self.peers[p].dir.path(), self.peers[p].listen).await {
+                Ok(node) => break node,
+                Err(_) if attempt < 20 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        for &(a, b) in &self.cuts {
+            if a == p {
+                restarted.cut_off(&self.peers[b].endpoint);
+            } else if b == p {
+                restarted.cut_off(&self.peers[a].endpoint);
+            }
+        }
+        self.peers[p].node = Some(restarted);
+        if self.topology == Topology::Room && p < self.joined {
+            self.link_room(p).await?;
+        }
+        Ok(())
+    }
+
+    /// Stops peer `p`'s node (everything saved is flushed).
+    async fn stop(&mut self, p: usize) -> Result<(), String> {
+        let node = self.peers[p].node.take().ok_or("not running")?;
+        node.shutdown()
+            .await
+            .map_err(|e| format!("peer {p} shutdown: {e}"))
+    }
+
+    /// A peer not in the room yet joins it by peer 0's invite.
+    async fn join(&mut self, p: usize) -> Result<(), String> {
+        let ticket = self.peers[0]
+            .node()?
+            .share(&self.doc, AccessLevel::ReadWrite)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.peers[p]
+            .node()?
+            .join(&ticket, JOIN)
+            .await
+            .map_err(|e| format!("peer {p} cannot join: {e}"))?;
+        self.joined = self.joined.max(p + 1);
+        self.link_room(p).await
     }
 
     fn revoked_peer(&self) -> Option<usize> {
@@ -177,7 +267,8 @@ impl Sim {
 
     /// Peers whose edits every writer must end up with.
     fn writers(&self) -> Vec<usize> {
-        (0..self.peers.len())
+        self.present()
+            .into_iter()
             .filter(|p| match self.peers[*p].role {
                 Role::Writer => true,
                 Role::Revoked => !self.revoked,
@@ -189,6 +280,17 @@ impl Sim {
     fn cut(&mut self, a: usize, b: usize) -> Result<(), String> {
         let (low, high) = (a.min(b), a.max(b));
         if low == high {
+            return Ok(());
+        }
+        if self.topology == Topology::Room {
+            // The network between them goes down; whichever is running
+            // notices now, the other when it starts again.
+            self.cuts.insert((low, high));
+            for (me, other) in [(low, high), (high, low)] {
+                if let Some(node) = self.peers[me].node.as_ref() {
+                    node.cut_off(&self.peers[other].endpoint);
+                }
+            }
             return Ok(());
         }
         // Both ways: `Node::sync` (in `settle`) dials every admitted device,
@@ -206,6 +308,15 @@ impl Sim {
     }
 
     fn heal(&mut self) -> Result<(), String> {
+        if self.topology == Topology::Room {
+            self.cuts.clear();
+            for peer in &self.peers {
+                if let Some(node) = peer.node.as_ref() {
+                    node.mend_links();
+                }
+            }
+            return Ok(());
+        }
         for high in 1..self.peers.len() {
             for low in 0..high {
                 if self.is_cut_off(low) || self.is_cut_off(high) {
@@ -223,30 +334,13 @@ impl Sim {
     }
 
     async fn restart(&mut self, peer: usize) -> Result<(), String> {
-        for other in 0..self.peers.len() {
-            self.cut(peer, other)?;
-        }
-        let node = self.peers[peer].node.take().ok_or("not running")?;
-        node.shutdown()
-            .await
-            .map_err(|e| format!("peer {peer} shutdown: {e}"))?;
-        drop(node);
-        // The same port, so the others can find it again; the old
-        // endpoint's sockets can take a moment to be released after
-        // shutdown (seed 139 once failed to bind on a loaded machine), and
-        // a failed start must let go of the data dir before the next try.
-        let mut attempt = 0;
-        let restarted = loop {
-            match start(self.peers[peer].dir.path(), self.peers[peer].listen).await {
-                Ok(node) => break node,
-                Err(_) if attempt < 20 => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-                Err(e) => return Err(e),
+        if self.topology == Topology::Mesh {
+            for other in 0..self.peers.len() {
+                self.cut(peer, other)?;
             }
-        };
-        self.peers[peer].node = Some(restarted);
+        }
+        self.stop(peer).await?;
+        self.start_again(peer).await?;
         self.outcome.restarts += 1;
         Ok(())
     }
@@ -295,11 +389,26 @@ impl Sim {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                if redialed {
+                if redialed || self.topology == Topology::Room {
+                    let neighbours: Vec<(usize, Vec<String>)> = group
+                        .iter()
+                        .filter_map(|p| {
+                            let node = self.peers[*p].node.as_ref()?;
+                            let theirs = node
+                                .neighbours(&self.doc)
+                                .iter()
+                                .map(|e| {
+                                    let q = self.peers.iter().position(|x| x.endpoint == *e);
+                                    let up = node.is_connected_to(e);
+                                    format!("{q:?}{}", if up { "" } else { " (down)" })
+                                })
+                                .collect();
+                            Some((*p, theirs))
+                        })
+                        .collect();
                     return Err(format!(
-                        "{when}: peers {group:?} did not converge in {} s, even after fresh dials: heads {heads:?}, links {:?}",
-                        2 * SETTLE.as_secs(),
-                        self.links
+                        "{when}: peers {group:?} did not converge in time: heads {heads:?}, links {:?}, cuts {:?}, each one's neighbours {neighbours:?}",
+                        self.links, self.cuts
                     ));
                 }
                 redialed = true;
@@ -351,6 +460,9 @@ impl Sim {
             }
             Step::Heal => self.heal()?,
             Step::Restart { peer } => self.restart(*peer).await?,
+            Step::Leave { peer } => self.stop(*peer).await?,
+            Step::Return { peer } => self.start_again(*peer).await?,
+            Step::Join { peer } => self.join(*peer).await?,
             Step::Revoke => {
                 let target = self.revoked_peer().ok_or("no peer to revoke")?;
                 self.heal()?;
@@ -381,8 +493,9 @@ impl Sim {
         let endpoint = &self.peers[target].endpoint;
         loop {
             let mut pending = Vec::new();
-            for (p, peer) in self.peers.iter().enumerate() {
-                let Some(node) = peer.node.as_ref().filter(|_| p != target) else {
+            // Only who holds the charter learns of the revocation.
+            for p in self.present() {
+                let Some(node) = self.peers[p].node.as_ref().filter(|_| p != target) else {
                     continue;
                 };
                 let knows = node.library().access_index().revoked_everywhere(endpoint);
@@ -405,9 +518,19 @@ impl Sim {
 
     async fn check(&mut self) -> Result<(), String> {
         self.heal()?;
+        // Everyone who left comes back for the final count.
+        for p in 0..self.joined {
+            if self.peers[p].node.is_none() {
+                self.start_again(p).await?;
+            }
+        }
         let writers = self.writers();
         let mut group = writers.clone();
-        group.extend((0..self.peers.len()).filter(|p| self.peers[*p].role == Role::Reader));
+        group.extend(
+            self.present()
+                .into_iter()
+                .filter(|p| self.peers[*p].role == Role::Reader),
+        );
         self.settle(&group, "after the final heal").await?;
         // Merges may leave links to removed items; the next edit repairs
         // them, and the repair must itself converge.

@@ -55,6 +55,32 @@ pub enum Step {
     },
     /// Peer 0 revokes the revoked peer, once every writer is in sync.
     Revoke,
+    /// A peer that was not in the room yet joins it (room plans only).
+    Join {
+        /// Who.
+        peer: usize,
+    },
+    /// A peer's process stops and stays away (room plans only).
+    Leave {
+        /// Who.
+        peer: usize,
+    },
+    /// A peer that left starts again from its data dir (room plans only).
+    Return {
+        /// Who.
+        peer: usize,
+    },
+}
+
+/// How the peers of a plan are linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// Every pair, by hand; cuts close links (3–5 peers).
+    Mesh,
+    /// As the product links a room: each node keeps its neighbours on the
+    /// room's overlay; cuts take the network down between two nodes, and
+    /// peers join and leave (6–12 peers).
+    Room,
 }
 
 /// A seeded plan.
@@ -66,6 +92,10 @@ pub struct Plan {
     pub roles: Vec<Role>,
     /// What happens.
     pub steps: Vec<Step>,
+    /// How the peers are linked.
+    pub topology: Topology,
+    /// Peers in the room from the start; the others join by a step.
+    pub initial: usize,
 }
 
 impl Plan {
@@ -140,13 +170,134 @@ impl Plan {
             };
             steps.push(step);
         }
-        Self { seed, roles, steps }
+        Self {
+            seed,
+            initial: roles.len(),
+            roles,
+            steps,
+            topology: Topology::Mesh,
+        }
+    }
+
+    /// The room plan of `seed`: 6–12 peers (a reader and a revoked peer
+    /// among them, some joining later), 25–45 steps, where peers also join
+    /// and leave.
+    pub fn room_from_seed(seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_0f_0a_1a5);
+        let peers = rng.random_range(6..=12);
+        // Peer 1 reads, peer 2 is revoked part-way; latecomers write.
+        let mut roles = vec![Role::Writer; peers];
+        roles[1] = Role::Reader;
+        roles[2] = Role::Revoked;
+        let initial = rng.random_range(4..=peers);
+        let mut running: Vec<bool> = (0..peers).map(|p| p < initial).collect();
+        let mut joined = initial;
+        let mut revoked_yet = false;
+        let mut steps = Vec::new();
+        for _ in 0..rng.random_range(25..=45) {
+            let up: Vec<usize> = (0..peers).filter(|p| running[*p]).collect();
+            let roll = rng.random_range(0..100);
+            let step = match roll {
+                0..45 => {
+                    let editors: Vec<usize> = up
+                        .iter()
+                        .copied()
+                        .filter(|p| match roles[*p] {
+                            Role::Writer => true,
+                            Role::Revoked => !revoked_yet,
+                            Role::Reader => false,
+                        })
+                        .collect();
+                    Step::Edit {
+                        peer: editors[rng.random_range(0..editors.len())],
+                        seed: rng.random(),
+                    }
+                }
+                45..52 => {
+                    let hostile: Vec<usize> = up
+                        .iter()
+                        .copied()
+                        .filter(|p| {
+                            roles[*p] == Role::Reader || (roles[*p] == Role::Revoked && revoked_yet)
+                        })
+                        .collect();
+                    if hostile.is_empty() {
+                        continue;
+                    }
+                    Step::HostileEdit {
+                        peer: hostile[rng.random_range(0..hostile.len())],
+                    }
+                }
+                52..59 => {
+                    let a = rng.random_range(0..joined);
+                    let b = (a + rng.random_range(1..joined)) % joined;
+                    Step::Cut { a, b }
+                }
+                59..64 => {
+                    let side: Vec<usize> = (0..joined).filter(|_| rng.random_bool(0.5)).collect();
+                    if side.is_empty() || side.len() == joined {
+                        continue;
+                    }
+                    Step::Partition { side }
+                }
+                64..72 => Step::Heal,
+                72..77 => Step::Restart {
+                    peer: up[rng.random_range(0..up.len())],
+                },
+                77..85 => {
+                    // Peer 0 (who shares and revokes) stays.
+                    let leavers: Vec<usize> = up.iter().copied().filter(|p| *p != 0).collect();
+                    if leavers.len() < 3 {
+                        continue;
+                    }
+                    let peer = leavers[rng.random_range(0..leavers.len())];
+                    running[peer] = false;
+                    Step::Leave { peer }
+                }
+                85..92 => {
+                    let away: Vec<usize> = (0..joined).filter(|p| !running[*p]).collect();
+                    if away.is_empty() {
+                        continue;
+                    }
+                    let peer = away[rng.random_range(0..away.len())];
+                    running[peer] = true;
+                    Step::Return { peer }
+                }
+                92..97 => {
+                    if joined == peers {
+                        continue;
+                    }
+                    running[joined] = true;
+                    joined += 1;
+                    Step::Join { peer: joined - 1 }
+                }
+                _ => {
+                    if revoked_yet {
+                        continue;
+                    }
+                    revoked_yet = true;
+                    Step::Revoke
+                }
+            };
+            steps.push(step);
+        }
+        Self {
+            seed,
+            roles,
+            steps,
+            topology: Topology::Room,
+            initial,
+        }
     }
 
     /// The command that replays this plan.
     pub fn replay_command(&self) -> String {
+        let test = match self.topology {
+            Topology::Mesh => "every_seed",
+            Topology::Room => "every_room",
+        };
         format!(
-            "GUILD_SIM_SEED={} cargo test -p guild-tests --test simulation -- --nocapture",
+            "GUILD_SIM_SEED={} cargo test -p guild-tests --test simulation {test} -- --nocapture",
             self.seed
         )
     }
@@ -165,5 +316,48 @@ mod tests {
             assert!((3..=5).contains(&a.roles.len()), "{:?}", a.roles);
             assert_eq!(a.roles[0], Role::Writer);
         }
+    }
+
+    #[test]
+    fn a_room_plan_joins_before_it_acts_and_keeps_peer_0() {
+        for seed in 0..200 {
+            let plan = Plan::room_from_seed(seed);
+            assert_eq!(plan.steps, Plan::room_from_seed(seed).steps);
+            assert!((6..=12).contains(&plan.roles.len()), "{:?}", plan.roles);
+            let mut joined = plan.initial;
+            let mut up: Vec<bool> = (0..plan.roles.len()).map(|p| p < joined).collect();
+            for step in &plan.steps {
+                match step {
+                    Step::Join { peer } => {
+                        assert_eq!(*peer, joined, "seed {seed}: joins in order");
+                        joined += 1;
+                        up[*peer] = true;
+                    }
+                    Step::Leave { peer } => {
+                        assert!(*peer != 0 && up[*peer], "seed {seed}: {step:?}");
+                        up[*peer] = false;
+                    }
+                    Step::Return { peer } => {
+                        assert!(!up[*peer] && *peer < joined, "seed {seed}: {step:?}");
+                        up[*peer] = true;
+                    }
+                    Step::Edit { peer, .. } | Step::HostileEdit { peer } | Step::Restart { peer } => {
+                        assert!(up[*peer], "seed {seed}: {step:?} by a peer not in the room");
+                    }
+                    Step::Cut { a, b } => assert!(*a < joined && *b < joined && a != b),
+                    Step::Partition { side } => assert!(side.iter().all(|p| *p < joined)),
+                    Step::Heal | Step::Revoke => {}
+                }
+            }
+        }
+        let joins = (0..200)
+            .flat_map(|seed| Plan::room_from_seed(seed).steps)
+            .filter(|s| matches!(s, Step::Join { .. }))
+            .count();
+        let leaves = (0..200)
+            .flat_map(|seed| Plan::room_from_seed(seed).steps)
+            .filter(|s| matches!(s, Step::Leave { .. }))
+            .count();
+        assert!(joins > 100 && leaves > 100, "{joins} joins, {leaves} leaves");
     }
 }

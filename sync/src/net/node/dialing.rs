@@ -13,6 +13,7 @@ use samod::{BackoffConfig, DialerHandle};
 use super::NetError;
 use crate::library::Library;
 use crate::net::dialer::{IrohDialer, Refused};
+use crate::net::netsplit::Netsplit;
 use crate::net::peers::PeerBook;
 use crate::net::wire::{Hello, InviteProof, WireCounters};
 
@@ -35,6 +36,8 @@ pub(super) struct Dialing {
     pub(super) redial_max: Duration,
     /// The community's relay, where every peer is sought too.
     pub(super) relay: Option<TransportAddr>,
+    /// Peers the network to which is down (only ever in the simulation).
+    pub(super) netsplit: Netsplit,
 }
 
 impl Dialing {
@@ -66,7 +69,8 @@ impl Dialing {
             addr,
             self.hello(invite),
             Arc::clone(&self.counters),
-        );
+        )
+        .with_netsplit(self.netsplit.clone());
         let backoff = BackoffConfig {
             initial_delay: Duration::from_millis(200),
             max_delay: self.redial_max,
