@@ -429,6 +429,31 @@ impl Access {
         autosurgeon::hydrate_prop(doc, automerge::ROOT, "access").unwrap_or_default()
     }
 
+    /// What `endpoint` may do, read from the document without hydrating
+    /// the whole list: the answer of `Access::from_doc(doc).level_of(endpoint)`
+    /// for two lookups instead of a walk of every admitted device (checked
+    /// on every local edit; a room's list is long).
+    pub fn level_in<D: autosurgeon::ReadDoc>(doc: &D, endpoint: &str) -> Option<AccessLevel> {
+        use autosurgeon::Prop;
+        let at = |section: &'static str| {
+            [
+                Prop::Key("access".into()),
+                Prop::Key(section.into()),
+                Prop::Key(endpoint.into()),
+            ]
+        };
+        let revoked: Result<Option<i64>, _> =
+            autosurgeon::hydrate_path(doc, &automerge::ROOT, at("revoked"));
+        let device: Result<Option<DeviceAccess>, _> =
+            autosurgeon::hydrate_path(doc, &automerge::ROOT, at("devices"));
+        match (revoked, device) {
+            (Ok(None), Ok(device)) => device.map(|d| d.access),
+            (Ok(Some(_)), Ok(_)) => None,
+            // Something unreadable: the whole list decides, as it would.
+            _ => Self::from_doc(doc).level_of(endpoint),
+        }
+    }
+
     /// What this endpoint may do now: `None` if unknown or revoked.
     pub fn level_of(&self, endpoint: &str) -> Option<AccessLevel> {
         if self.revoked.contains_key(endpoint) {

@@ -168,3 +168,56 @@ fn an_access_list_written_before_expiry_and_counts_reads() {
         InviteState::Open(_)
     ));
 }
+
+#[test]
+fn one_devices_level_read_alone_agrees_with_the_whole_list() {
+    let mut doc = new_charter("Access", 100).unwrap();
+    let mut readonly = doc.fork();
+    apply(
+        &mut readonly,
+        &Op::AdmitDevice {
+            endpoint: "reader".into(),
+            access: AccessLevel::ReadOnly,
+            label: "reader".into(),
+            actor: None,
+            admitted_by: "host".into(),
+            invite: None,
+        },
+        105,
+    )
+    .unwrap();
+    doc.merge(&mut readonly).unwrap();
+    admit(&mut doc, "writer", None);
+    admit(&mut doc, "gone", None);
+    apply(
+        &mut doc,
+        &Op::RevokeDevice {
+            endpoint: "gone".into(),
+        },
+        120,
+    )
+    .unwrap();
+    // A list an older or broken client wrote: a device entry of the wrong shape.
+    let mut odd = doc.fork();
+    let access = odd.get(ROOT, "access").unwrap().unwrap().1;
+    let devices = odd.get(&access, "devices").unwrap().unwrap().1;
+    let mut tx = odd.transaction();
+    tx.put(&devices, "odd", "not a device").unwrap();
+    tx.commit();
+    let whole = Access::from_doc(&doc);
+    for endpoint in ["reader", "writer", "gone", "stranger", "host"] {
+        assert_eq!(
+            Access::level_in(&doc, endpoint),
+            whole.level_of(endpoint),
+            "{endpoint}"
+        );
+        assert_eq!(
+            Access::level_in(&odd, endpoint),
+            Access::from_doc(&odd).level_of(endpoint),
+            "{endpoint}, next to a malformed entry"
+        );
+    }
+    assert_eq!(Access::level_in(&doc, "reader"), Some(AccessLevel::ReadOnly));
+    assert_eq!(Access::level_in(&doc, "writer"), Some(AccessLevel::ReadWrite));
+    assert_eq!(Access::level_in(&doc, "gone"), None);
+}

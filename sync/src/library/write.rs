@@ -9,13 +9,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use automerge::{Automerge, ChangeHash};
 use guild_model::{
-    AccessLevel, Charter, Difference, Op, apply, apply_batch, charter_at, common_heads, copy_paths,
+    Access, AccessLevel, Charter, Difference, Op, apply, apply_batch, charter_at, common_heads, copy_paths,
     diff_charters, keep_only_device, migrate, new_charter_as, rebase_prose_splice, repair,
     restore_version, schema_version,
 };
 use samod::DocHandle;
 
-use super::read::read_access;
 use super::{Library, LibraryError, now};
 use crate::access::DocAccess;
 use crate::store::{incremental_key, load_untrusted, snapshot_key};
@@ -159,7 +158,7 @@ impl Library {
         let me = self.endpoint_id();
         let now = now();
         let (hash, changes) = handle.with_document(|doc| {
-            if read_access(doc).level_of(&me) == Some(AccessLevel::ReadOnly) {
+            if Access::level_in(doc, &me) == Some(AccessLevel::ReadOnly) {
                 return Err(LibraryError::ReadOnly(id.to_owned()));
             }
             let before = doc.get_heads();
@@ -291,8 +290,20 @@ impl Library {
     /// feature, which only the cross-crate tests turn on, builds it.
     #[cfg(feature = "hostile-client")]
     pub async fn edit_as_hostile_peer(&self, id: &str, op: &Op) -> Result<(), LibraryError> {
+        self.edit_as_hostile_peer_posing_as(id, op, self.actor.clone())
+            .await
+    }
+
+    /// The same, under a forged actor id: one that starts with another
+    /// device's id claims its authority and the credit for the change.
+    #[cfg(feature = "hostile-client")]
+    pub async fn edit_as_hostile_peer_posing_as(
+        &self,
+        id: &str,
+        op: &Op,
+        actor: automerge::ActorId,
+    ) -> Result<(), LibraryError> {
         let handle = self.handle(id).await?;
-        let actor = self.actor.clone();
         handle.with_document(|doc| {
             doc.set_actor(actor);
             apply(doc, op, now()).map(|_| ())

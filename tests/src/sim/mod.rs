@@ -1,7 +1,12 @@
-//! The randomized multi-peer simulation: 3–5 real Guild nodes (real
-//! storage on disk, real samod, real iroh on loopback) follow a seeded
-//! [`Plan`] of typed edits, cut links, partitions, heals, restarts from
-//! disk, a read-only peer and a revoked peer that write anyway. After the
+//! The randomized multi-peer simulation: real Guild nodes (real storage on
+//! disk, real samod, real iroh on loopback) follow a seeded [`Plan`] of
+//! typed edits, cut links, partitions, heals, restarts from disk, a
+//! read-only peer and a revoked peer that write anyway. On a mesh (3–5
+//! peers) the simulation links every pair by hand and cuts close links; in
+//! a room (6–12 peers) each node links its neighbours on the product's
+//! overlay, cuts take the network down between two nodes
+//! ([`guild_sync::net::netsplit`]), peers join and leave mid-run, and the
+//! read-only peer also forges changes under peer 0's device id. After the
 //! last heal every writer must hold identical heads and charters, the
 //! invariants must hold, and no hostile edit may have reached a writer.
 //!
@@ -207,12 +212,14 @@ impl Sim {
         // The same port, so the others can find it again; the old
         // endpoint's sockets can take a moment to be released after
         // shutdown (seed 139 once failed to bind on a loaded machine), and
-        // a failed start must let go of the data dir before the next try.
+        // a failed start must let go of the data dir before the next try
+        // (seed 26 of the rooms needed more than a second while the
+        // machine was compiling).
         let mut attempt = 0;
         let restarted = loop {
             match start(self.peers[p].dir.path(), self.peers[p].listen).await {
                 Ok(node) => break node,
-                Err(_) if attempt < 20 => {
+                Err(_) if attempt < 100 => {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
@@ -442,18 +449,25 @@ impl Sim {
                 }
             }
             Step::HostileEdit { peer } => {
-                self.peers[*peer]
-                    .node()?
-                    .library()
-                    .edit_as_hostile_peer(&self.doc, &edits::hostile_edit(index))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let library = self.peers[*peer].node()?.library();
+                let op = edits::hostile_edit(index);
+                if self.topology == Topology::Room && index.is_multiple_of(2) {
+                    // Posing as peer 0: its device id, a session of its own.
+                    let mut forged = hex::decode(&self.peers[0].device).map_err(|e| e.to_string())?;
+                    forged.extend_from_slice(&u32::try_from(index).unwrap_or(0).to_be_bytes());
+                    library
+                        .edit_as_hostile_peer_posing_as(&self.doc, &op, forged.into())
+                        .await
+                } else {
+                    library.edit_as_hostile_peer(&self.doc, &op).await
+                }
+                .map_err(|e| e.to_string())?;
                 self.outcome.hostile_edits += 1;
             }
             Step::Cut { a, b } => self.cut(*a, *b)?,
             Step::Partition { side } => {
                 for &a in side {
-                    for b in (0..self.peers.len()).filter(|b| !side.contains(b)) {
+                    for b in (0..self.joined).filter(|b| !side.contains(b)) {
                         self.cut(a, b)?;
                     }
                 }

@@ -26,7 +26,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use samod::{ConnectionId, ConnectionState};
+use futures::StreamExt as _;
+use samod::{ConnectionId, ConnectionInfo, ConnectionState};
 use tokio::sync::Notify;
 
 use super::dialing::Dialing;
@@ -105,6 +106,9 @@ pub(super) struct Overlay {
     down_since: Mutex<HashMap<String, Instant>>,
     /// Each charter's neighbours at the last look.
     neighbours: Mutex<HashMap<String, Vec<String>>>,
+    /// The open connections whose handshake is done, by peer endpoint id,
+    /// as samod last reported them.
+    connected: Mutex<HashMap<String, Vec<ConnectionId>>>,
     absent_after: Duration,
     wake: Notify,
 }
@@ -116,6 +120,7 @@ impl Overlay {
             docs: Mutex::default(),
             down_since: Mutex::default(),
             neighbours: Mutex::default(),
+            connected: Mutex::default(),
             absent_after,
             wake: Notify::new(),
         }
@@ -157,7 +162,11 @@ impl Overlay {
         }
         let me = dialing.library.endpoint_id();
         let index = dialing.library.access_index();
-        let connected = connections(dialing);
+        let connected = self
+            .connected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let ours: HashMap<String, Option<ConnectionId>> = dialing
             .dialers
             .lock()
@@ -246,27 +255,42 @@ impl Overlay {
     }
 }
 
-/// The open connections whose handshake is done, by peer endpoint id.
-fn connections(dialing: &Dialing) -> HashMap<String, Vec<ConnectionId>> {
-    let index = dialing.library.access_index();
-    let mut by_peer: HashMap<String, Vec<ConnectionId>> = HashMap::new();
-    for info in dialing.library.repo().connected_peers().0 {
-        if let ConnectionState::Connected { their_peer_id } = &info.state
-            && let Some(endpoint) = index.endpoint_of(their_peer_id.as_str())
-        {
-            by_peer.entry(endpoint).or_default().push(info.id);
+impl Overlay {
+    /// Takes samod's report of the connections; whether the set of
+    /// connected peers changed.
+    fn see(&self, dialing: &Dialing, infos: Vec<ConnectionInfo>) -> bool {
+        let index = dialing.library.access_index();
+        let mut by_peer: HashMap<String, Vec<ConnectionId>> = HashMap::new();
+        for info in infos {
+            if let ConnectionState::Connected { their_peer_id } = &info.state
+                && let Some(endpoint) = index.endpoint_of(their_peer_id.as_str())
+            {
+                by_peer.entry(endpoint).or_default().push(info.id);
+            }
         }
+        let mut connected = self.connected.lock().unwrap_or_else(PoisonError::into_inner);
+        let moved = *connected != by_peer;
+        *connected = by_peer;
+        moved
     }
-    by_peer
 }
 
 /// Keeps the rooms of `overlay`'s charters linked until aborted: looks the
-/// links over on every change of an access list, whenever a charter is
-/// added, and every [`TICK`].
+/// links over whenever a connection comes or goes, on every change of an
+/// access list, whenever a charter is added, and every [`TICK`].
 pub(super) async fn keep_linked(overlay: Arc<Overlay>, dialing: Arc<Dialing>) {
     let mut changes = dialing.library.access_index().changes();
+    // One subscription for the node's life: samod keeps every caller's
+    // until its next connection event, so asking afresh on every look
+    // would pile them up while the room is quiet.
+    let (now, mut reports) = dialing.library.repo().connected_peers();
+    overlay.see(&dialing, now);
+    let mut look = true;
     loop {
-        overlay.look_over(&dialing);
+        if look {
+            overlay.look_over(&dialing);
+        }
+        look = true;
         tokio::select! {
             () = overlay.wake.notified() => {}
             changed = changes.changed() => {
@@ -274,6 +298,12 @@ pub(super) async fn keep_linked(overlay: Arc<Overlay>, dialing: Arc<Dialing>) {
                     return;
                 }
             }
+            report = reports.next() => match report {
+                // samod reports every message sent; only a connection
+                // coming or going matters here.
+                Some(infos) => look = overlay.see(&dialing, infos),
+                None => return,
+            },
             () = tokio::time::sleep(TICK) => {}
         }
     }
