@@ -189,7 +189,15 @@ fn a_room_of_devices_on_a_lan_writes_the_vision_at_once_and_converges_without_it
     let daemons = all(1..n, move |i| {
         let name = format!("P{i:02}");
         let args = [
-            "workshop", "join", "room", "--as", &name, "--find", "60", "--timeout", "120",
+            "workshop",
+            "join",
+            "room",
+            "--as",
+            &name,
+            "--find",
+            "60",
+            "--timeout",
+            "120",
         ];
         assert_eq!(ok(guild(&r, i, &d[i], &args)).trim(), id, "{name} joined");
         let mut daemon = Daemon::start(guild(&r, i, &d[i], &["serve", "--lan"])).unwrap();

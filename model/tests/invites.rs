@@ -217,7 +217,13 @@ fn one_devices_level_read_alone_agrees_with_the_whole_list() {
             "{endpoint}, next to a malformed entry"
         );
     }
-    assert_eq!(Access::level_in(&doc, "reader"), Some(AccessLevel::ReadOnly));
-    assert_eq!(Access::level_in(&doc, "writer"), Some(AccessLevel::ReadWrite));
+    assert_eq!(
+        Access::level_in(&doc, "reader"),
+        Some(AccessLevel::ReadOnly)
+    );
+    assert_eq!(
+        Access::level_in(&doc, "writer"),
+        Some(AccessLevel::ReadWrite)
+    );
     assert_eq!(Access::level_in(&doc, "gone"), None);
 }

@@ -28,7 +28,7 @@ pub fn ask(data: &Path, args: &[&str]) -> Result<String, String> {
         }
     };
     stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
+        .set_read_timeout(Some(Duration::from_mins(1)))
         .map_err(|e| e.to_string())?;
     let request = serde_json::json!({
         "guild_control": 1,

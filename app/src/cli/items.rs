@@ -479,9 +479,7 @@ pub(super) async fn contribute(
     let me = charter
         .member_of_actor(&library.device().to_hex())
         .map(|(_, m)| m);
-    let role = role
-        .or_else(|| me.map(|m| m.role))
-        .unwrap_or(Role::Member);
+    let role = role.or_else(|| me.map(|m| m.role)).unwrap_or(Role::Member);
     let author = author
         .or_else(|| me.map(|m| m.name.clone()))
         .unwrap_or_default();

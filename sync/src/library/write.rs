@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use automerge::{Automerge, ChangeHash};
 use guild_model::{
-    Access, AccessLevel, Charter, Difference, Op, apply, apply_batch, charter_at, common_heads, copy_paths,
-    diff_charters, keep_only_device, migrate, new_charter_as, rebase_prose_splice, repair,
-    restore_version, schema_version,
+    Access, AccessLevel, Charter, Difference, Op, apply, apply_batch, charter_at, common_heads,
+    copy_paths, diff_charters, keep_only_device, migrate, new_charter_as, rebase_prose_splice,
+    repair, restore_version, schema_version,
 };
 use samod::DocHandle;
 

@@ -31,6 +31,9 @@ impl Netsplit {
     /// Brings every cut link back.
     #[cfg(feature = "netsplit")]
     pub fn mend(&self) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }

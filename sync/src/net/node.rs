@@ -35,8 +35,7 @@ use iroh::protocol::Router;
 use iroh::{Endpoint, EndpointAddr, NetReportConfig, RelayMode, RelayUrl, TransportAddr};
 use iroh_mdns_address_lookup::MdnsAddressLookup;
 use samod::{
-    ConnectionId, ConnectionInfo, ConnectionState, DialerFailed,
-    DocumentId, PeerDocState,
+    ConnectionId, ConnectionInfo, ConnectionState, DialerFailed, DocumentId, PeerDocState,
 };
 
 use super::clock::Clock;
@@ -57,8 +56,8 @@ mod hosting;
 pub mod overlay;
 
 use dialing::{Dialers, Dialing};
-use overlay::Overlay;
 pub use hosting::{HostOptions, Hosted};
+use overlay::Overlay;
 
 /// Closes this node's dialers to every device a revocation has cut off from
 /// every charter here, as soon as the revocation reaches the access index:
@@ -345,9 +344,11 @@ impl Node {
         } else {
             RELAYED_ABSENT_AFTER
         }));
-        let overlay_task =
-            tokio::spawn(overlay::keep_linked(Arc::clone(&overlay), Arc::clone(&dialing)))
-                .abort_handle();
+        let overlay_task = tokio::spawn(overlay::keep_linked(
+            Arc::clone(&overlay),
+            Arc::clone(&dialing),
+        ))
+        .abort_handle();
         let node = Self {
             library,
             router,
@@ -560,7 +561,9 @@ impl Node {
                 "the ticket names no valid charter".into(),
             ));
         }
-        self.dialing.peers.record(&inviter, ip_addrs(&ticket.inviter));
+        self.dialing
+            .peers
+            .record(&inviter, ip_addrs(&ticket.inviter));
         if !matches!(
             self.library.access_index().get(&ticket.doc),
             DocAccess::Known(_)

@@ -64,6 +64,16 @@ fn parse(args: &[String]) -> Result<Asked> {
     Ok((profile, only, peers))
 }
 
+/// The profile's sizes, row 6 at `peers` if given.
+fn sizes(profile: Profile, peers: Option<Vec<usize>>) -> Sizes {
+    let mut sizes = Sizes::of(profile);
+    if let Some(peers) = peers {
+        sizes.typists.clone_from(&peers);
+        sizes.peers = peers;
+    }
+    sizes
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(memory::SUBCOMMAND) {
@@ -71,11 +81,7 @@ fn main() -> Result<()> {
     }
     let (profile, only, peers) = parse(&args)?;
     let wanted = |group: u32| only.as_ref().is_none_or(|o| o.contains(&group));
-    let mut sizes = Sizes::of(profile);
-    if let Some(peers) = peers {
-        sizes.typists.clone_from(&peers);
-        sizes.peers = peers;
-    }
+    let sizes = sizes(profile, peers);
     let load_at_start = load_average();
     let started = Instant::now();
     let input = Input::load(&sizes);

@@ -453,7 +453,8 @@ impl Sim {
                 let op = edits::hostile_edit(index);
                 if self.topology == Topology::Room && index.is_multiple_of(2) {
                     // Posing as peer 0: its device id, a session of its own.
-                    let mut forged = hex::decode(&self.peers[0].device).map_err(|e| e.to_string())?;
+                    let mut forged =
+                        hex::decode(&self.peers[0].device).map_err(|e| e.to_string())?;
                     forged.extend_from_slice(&u32::try_from(index).unwrap_or(0).to_be_bytes());
                     library
                         .edit_as_hostile_peer_posing_as(&self.doc, &op, forged.into())

@@ -183,103 +183,21 @@ impl Plan {
     /// among them, some joining later), 25–45 steps, where peers also join
     /// and leave.
     pub fn room_from_seed(seed: u64) -> Self {
-        let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_0f_0a_1a5);
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x05ee_d0f0_a1a5);
         let peers = rng.random_range(6..=12);
         // Peer 1 reads, peer 2 is revoked part-way; latecomers write.
         let mut roles = vec![Role::Writer; peers];
         roles[1] = Role::Reader;
         roles[2] = Role::Revoked;
         let initial = rng.random_range(4..=peers);
-        let mut running: Vec<bool> = (0..peers).map(|p| p < initial).collect();
-        let mut joined = initial;
-        let mut revoked_yet = false;
+        let mut room = Room {
+            running: (0..peers).map(|p| p < initial).collect(),
+            joined: initial,
+            revoked_yet: false,
+        };
         let mut steps = Vec::new();
         for _ in 0..rng.random_range(25..=45) {
-            let up: Vec<usize> = (0..peers).filter(|p| running[*p]).collect();
-            let roll = rng.random_range(0..100);
-            let step = match roll {
-                0..45 => {
-                    let editors: Vec<usize> = up
-                        .iter()
-                        .copied()
-                        .filter(|p| match roles[*p] {
-                            Role::Writer => true,
-                            Role::Revoked => !revoked_yet,
-                            Role::Reader => false,
-                        })
-                        .collect();
-                    Step::Edit {
-                        peer: editors[rng.random_range(0..editors.len())],
-                        seed: rng.random(),
-                    }
-                }
-                45..52 => {
-                    let hostile: Vec<usize> = up
-                        .iter()
-                        .copied()
-                        .filter(|p| {
-                            roles[*p] == Role::Reader || (roles[*p] == Role::Revoked && revoked_yet)
-                        })
-                        .collect();
-                    if hostile.is_empty() {
-                        continue;
-                    }
-                    Step::HostileEdit {
-                        peer: hostile[rng.random_range(0..hostile.len())],
-                    }
-                }
-                52..59 => {
-                    let a = rng.random_range(0..joined);
-                    let b = (a + rng.random_range(1..joined)) % joined;
-                    Step::Cut { a, b }
-                }
-                59..64 => {
-                    let side: Vec<usize> = (0..joined).filter(|_| rng.random_bool(0.5)).collect();
-                    if side.is_empty() || side.len() == joined {
-                        continue;
-                    }
-                    Step::Partition { side }
-                }
-                64..72 => Step::Heal,
-                72..77 => Step::Restart {
-                    peer: up[rng.random_range(0..up.len())],
-                },
-                77..85 => {
-                    // Peer 0 (who shares and revokes) stays.
-                    let leavers: Vec<usize> = up.iter().copied().filter(|p| *p != 0).collect();
-                    if leavers.len() < 3 {
-                        continue;
-                    }
-                    let peer = leavers[rng.random_range(0..leavers.len())];
-                    running[peer] = false;
-                    Step::Leave { peer }
-                }
-                85..92 => {
-                    let away: Vec<usize> = (0..joined).filter(|p| !running[*p]).collect();
-                    if away.is_empty() {
-                        continue;
-                    }
-                    let peer = away[rng.random_range(0..away.len())];
-                    running[peer] = true;
-                    Step::Return { peer }
-                }
-                92..97 => {
-                    if joined == peers {
-                        continue;
-                    }
-                    running[joined] = true;
-                    joined += 1;
-                    Step::Join { peer: joined - 1 }
-                }
-                _ => {
-                    if revoked_yet {
-                        continue;
-                    }
-                    revoked_yet = true;
-                    Step::Revoke
-                }
-            };
-            steps.push(step);
+            steps.extend(room.next_step(&mut rng, &roles));
         }
         Self {
             seed,
@@ -300,6 +218,108 @@ impl Plan {
             "GUILD_SIM_SEED={} cargo test -p guild-tests --test simulation {test} -- --nocapture",
             self.seed
         )
+    }
+}
+
+/// Who is in a room plan's room as its steps are drawn.
+struct Room {
+    running: Vec<bool>,
+    /// Peers `0..joined` have joined.
+    joined: usize,
+    revoked_yet: bool,
+}
+
+impl Room {
+    /// The next step, if the roll gives one that can happen now.
+    fn next_step(&mut self, rng: &mut StdRng, roles: &[Role]) -> Option<Step> {
+        let peers = roles.len();
+        let joined = self.joined;
+        let up: Vec<usize> = (0..peers).filter(|p| self.running[*p]).collect();
+        let pick = |rng: &mut StdRng, of: &[usize]| of[rng.random_range(0..of.len())];
+        Some(match rng.random_range(0..100) {
+            0..45 => {
+                let revoked_yet = self.revoked_yet;
+                let editors: Vec<usize> = up
+                    .iter()
+                    .copied()
+                    .filter(|p| match roles[*p] {
+                        Role::Writer => true,
+                        Role::Revoked => !revoked_yet,
+                        Role::Reader => false,
+                    })
+                    .collect();
+                Step::Edit {
+                    peer: pick(rng, &editors),
+                    seed: rng.random(),
+                }
+            }
+            45..52 => {
+                let hostile: Vec<usize> = up
+                    .iter()
+                    .copied()
+                    .filter(|p| {
+                        roles[*p] == Role::Reader
+                            || (roles[*p] == Role::Revoked && self.revoked_yet)
+                    })
+                    .collect();
+                if hostile.is_empty() {
+                    return None;
+                }
+                Step::HostileEdit {
+                    peer: pick(rng, &hostile),
+                }
+            }
+            52..59 => {
+                let a = rng.random_range(0..joined);
+                let b = (a + rng.random_range(1..joined)) % joined;
+                Step::Cut { a, b }
+            }
+            59..64 => {
+                let side: Vec<usize> = (0..joined).filter(|_| rng.random_bool(0.5)).collect();
+                if side.is_empty() || side.len() == joined {
+                    return None;
+                }
+                Step::Partition { side }
+            }
+            64..72 => Step::Heal,
+            72..77 => Step::Restart {
+                peer: pick(rng, &up),
+            },
+            77..85 => {
+                // Peer 0 (who shares and revokes) stays.
+                let leavers: Vec<usize> = up.iter().copied().filter(|p| *p != 0).collect();
+                if leavers.len() < 3 {
+                    return None;
+                }
+                let peer = pick(rng, &leavers);
+                self.running[peer] = false;
+                Step::Leave { peer }
+            }
+            85..92 => {
+                let away: Vec<usize> = (0..joined).filter(|p| !self.running[*p]).collect();
+                if away.is_empty() {
+                    return None;
+                }
+                let peer = pick(rng, &away);
+                self.running[peer] = true;
+                Step::Return { peer }
+            }
+            92..97 => {
+                if joined == peers {
+                    return None;
+                }
+                self.running[joined] = true;
+                self.joined += 1;
+                Step::Join { peer: joined }
+            }
+            _ => {
+                if self.revoked_yet {
+                    return None;
+                }
+                self.revoked_yet = true;
+                Step::Revoke
+            }
+        })
     }
 }
 
@@ -341,7 +361,9 @@ mod tests {
                         assert!(!up[*peer] && *peer < joined, "seed {seed}: {step:?}");
                         up[*peer] = true;
                     }
-                    Step::Edit { peer, .. } | Step::HostileEdit { peer } | Step::Restart { peer } => {
+                    Step::Edit { peer, .. }
+                    | Step::HostileEdit { peer }
+                    | Step::Restart { peer } => {
                         assert!(up[*peer], "seed {seed}: {step:?} by a peer not in the room");
                     }
                     Step::Cut { a, b } => assert!(*a < joined && *b < joined && a != b),
@@ -358,6 +380,9 @@ mod tests {
             .flat_map(|seed| Plan::room_from_seed(seed).steps)
             .filter(|s| matches!(s, Step::Leave { .. }))
             .count();
-        assert!(joins > 100 && leaves > 100, "{joins} joins, {leaves} leaves");
+        assert!(
+            joins > 100 && leaves > 100,
+            "{joins} joins, {leaves} leaves"
+        );
     }
 }

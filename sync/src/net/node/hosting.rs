@@ -148,7 +148,8 @@ impl Node {
             .endpoint
             .parse()
             .map_err(|_| NetError::Refused("that is not a workshop's host".into()))?;
-        self.dialing.peers
+        self.dialing
+            .peers
             .record(&workshop.endpoint, workshop.addrs.iter().copied());
         let host =
             EndpointAddr::from_parts(id, workshop.addrs.iter().copied().map(TransportAddr::Ip));

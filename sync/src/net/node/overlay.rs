@@ -14,7 +14,7 @@
 //! hop as before.
 //!
 //! Devices that do not answer are passed over: a neighbour dialled for
-//! longer than [`Overlay::absent_after`] without a connection counts as
+//! longer than its absence timeout without a connection counts as
 //! absent, and the next device on the ring stands in. The absent device's
 //! dialer keeps trying; once it answers, the ring closes up again and the
 //! stand-in's link is dropped. A link both sides dialled at once is kept
@@ -43,7 +43,7 @@ const TICK: Duration = Duration::from_millis(250);
 pub(super) enum Reach {
     /// A connection to it is up (whichever side dialled).
     Connected,
-    /// Being dialled, for less than [`Overlay::absent_after`].
+    /// Being dialled, for less than the absence timeout.
     Trying,
     /// Dialled for longer than that without a connection.
     Absent,
@@ -268,7 +268,10 @@ impl Overlay {
                 by_peer.entry(endpoint).or_default().push(info.id);
             }
         }
-        let mut connected = self.connected.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut connected = self
+            .connected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let moved = *connected != by_peer;
         *connected = by_peer;
         moved
@@ -279,7 +282,7 @@ impl Overlay {
 /// links over whenever a connection comes or goes, on every change of an
 /// access list, whenever a charter is added, and every [`TICK`].
 pub(super) async fn keep_linked(overlay: Arc<Overlay>, dialing: Arc<Dialing>) {
-    let mut changes = dialing.library.access_index().changes();
+    let mut access_lists = dialing.library.access_index().changes();
     // One subscription for the node's life: samod keeps every caller's
     // until its next connection event, so asking afresh on every look
     // would pile them up while the room is quiet.
@@ -293,7 +296,7 @@ pub(super) async fn keep_linked(overlay: Arc<Overlay>, dialing: Arc<Dialing>) {
         look = true;
         tokio::select! {
             () = overlay.wake.notified() => {}
-            changed = changes.changed() => {
+            changed = access_lists.changed() => {
                 if changed.is_err() {
                     return;
                 }
