@@ -511,6 +511,33 @@ fn remove_dialer_stops_retries() {
     assert!(results.dial_requests.is_empty());
 }
 
+/// Patched in Guild (see PATCHED.md, patch 5): upstream creates the
+/// connection anyway, owned by a dialer that no longer exists, and nothing
+/// ever closes it.
+#[test]
+fn a_dial_completing_after_its_dialer_was_removed_makes_no_connection() {
+    let mut hub = make_hub("alice");
+    let mut rng = make_rng();
+    let now = UnixTimestamp::from_millis(1000);
+    let config = DialerConfig {
+        url: url::Url::parse("wss://sync.example.com").unwrap(),
+        backoff: BackoffConfig::default(),
+    };
+    let (dialer_id, _results) = add_dialer(&mut hub, &mut rng, now, config);
+    handle_event(&mut hub, &mut rng, now, HubEvent::remove_dialer(dialer_id));
+
+    let DispatchedCommand { command_id, event } =
+        HubEvent::create_dialer_connection(dialer_id, None);
+    let results = handle_event(&mut hub, &mut rng, now, event);
+    let result = results
+        .completed_commands
+        .iter()
+        .find(|(cid, _)| **cid == command_id)
+        .map(|(_, result)| result.clone());
+    assert_eq!(result, Some(CommandResult::DisconnectConnection));
+    assert!(hub.connections().is_empty(), "{:?}", hub.connections());
+}
+
 #[test]
 fn backoff_delay_increases_exponentially() {
     let mut hub = make_hub("alice");

@@ -357,6 +357,12 @@ async fn establish_transport(
 
                 let connection_id = match rx_result.try_recv() {
                     Ok(Some(CommandResult::CreateConnection { connection_id })) => connection_id,
+                    // Patched in Guild (see PATCHED.md): the dialer was
+                    // removed while it dialled; the transport is dropped.
+                    Ok(Some(CommandResult::DisconnectConnection)) => {
+                        tracing::debug!(?dialer_id, %url, "dialer removed while dialling");
+                        return;
+                    }
                     other => {
                         tracing::error!(
                             ?dialer_id,

@@ -12,6 +12,7 @@ use samod::{DialError, Dialer, Transport};
 use crate::access::AccessIndex;
 
 use super::netsplit::Netsplit;
+use super::protocol::CLOSE_REFUSED;
 use super::wire::{ALPN, FramedStream, Hello, Welcome, WireCounters};
 
 /// The peer refused us: retrying will not help.
@@ -119,10 +120,40 @@ impl Dialer for IrohDialer {
                     return Err(DialError::transient(e));
                 }
             }
+            end_when_revoked(index.clone(), peer.clone(), conn.clone());
             // The QUIC connection lives as long as its streams; keep a handle
             // in the transport anyway so nothing closes it under samod.
             let transport = framed.into_transport_keeping(index.bind_peer(&peer), conn);
             Ok(transport)
         })
     }
+}
+
+/// Ends a dialled connection once `peer` is revoked from every charter
+/// here, as the accepting side does for the connections it took.
+///
+/// Closing the dialer is not enough: samod 0.16 still creates the
+/// connection of a dial that completes after its dialer was removed (it
+/// logs "`create_dialer_connection` for unknown dialer") and then nothing
+/// owns it. The simulation's rooms, where dialers come and go, caught a
+/// revoked device's link outliving its revocation that way.
+fn end_when_revoked(index: AccessIndex, peer: String, conn: iroh::endpoint::Connection) {
+    tokio::spawn(async move {
+        let mut access_changes = index.changes();
+        loop {
+            if index.revoked_everywhere(&peer) {
+                tracing::info!(%peer, "revoked: dialled connection ended");
+                conn.close(CLOSE_REFUSED.into(), b"revoked");
+                return;
+            }
+            tokio::select! {
+                changed = access_changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                _ = conn.closed() => return,
+            }
+        }
+    });
 }

@@ -1079,7 +1079,14 @@ impl State {
     ) -> CommandResult {
         let dialer_exists = self.dialers.contains_key(&dialer_id);
         if !dialer_exists {
-            tracing::warn!(?dialer_id, "create_dialer_connection for unknown dialer");
+            // Patched in Guild (see PATCHED.md): a dial that completes after
+            // its dialer was removed gets no connection (nothing would own
+            // or ever close it); the caller drops the transport.
+            tracing::debug!(
+                ?dialer_id,
+                "create_dialer_connection for a removed dialer: no connection"
+            );
+            return CommandResult::DisconnectConnection;
         }
 
         let owner = ConnectionOwner::Dialer(dialer_id);
