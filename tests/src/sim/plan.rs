@@ -313,7 +313,11 @@ impl Room {
                 Step::Join { peer: joined }
             }
             _ => {
-                if self.revoked_yet {
+                // Only with everyone in the room: a device away during a
+                // revocation takes the revoked device's edits until it
+                // hears of it, and they then reach everyone through it
+                // (docs/security.md, "Revocation cannot"; seed 37 showed it).
+                if self.revoked_yet || (0..joined).any(|p| !self.running[p]) {
                     return None;
                 }
                 self.revoked_yet = true;
@@ -368,7 +372,13 @@ mod tests {
                     }
                     Step::Cut { a, b } => assert!(*a < joined && *b < joined && a != b),
                     Step::Partition { side } => assert!(side.iter().all(|p| *p < joined)),
-                    Step::Heal | Step::Revoke => {}
+                    Step::Revoke => {
+                        assert!(
+                            up[..joined].iter().all(|u| *u),
+                            "seed {seed}: revoked with someone away"
+                        );
+                    }
+                    Step::Heal => {}
                 }
             }
         }
