@@ -647,9 +647,20 @@ impl Node {
                 "the peer does not share that charter with this device".into(),
             ));
         };
-        // Wait for the whole charter, not just its first message.
-        if let Some(conn) = self.connection_to(from) {
-            let _ = tokio::time::timeout(timeout, handle.we_have_their_changes(conn)).await;
+        // Wait for the whole charter, not just its first message, over
+        // whichever connection to the inviter is up: the room's overlay may
+        // close one of two (both sides dialled) while this waits on it.
+        let deadline = tokio::time::Instant::now() + timeout;
+        while let Some(conn) = self.connection_to(from) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let step = left.min(Duration::from_millis(250));
+            if step.is_zero()
+                || tokio::time::timeout(step, handle.we_have_their_changes(conn))
+                    .await
+                    .is_ok()
+            {
+                break;
+            }
         }
         self.library.access(doc).await?;
         // samod stores what arrived a moment later: until its first chunk

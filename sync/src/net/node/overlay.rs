@@ -18,7 +18,8 @@
 //! absent, and the next device on the ring stands in. The absent device's
 //! dialer keeps trying; once it answers, the ring closes up again and the
 //! stand-in's link is dropped. A link both sides dialled at once is kept
-//! once (the device with the greater id hangs up its own). Devices dialled
+//! once (the device with the greater id hangs up its own, once both have
+//! been up a few seconds). Devices dialled
 //! by hand ([`super::Node::connect_peer`]), and devices on no charter this
 //! node keeps linked, are never hung up on here.
 
@@ -37,6 +38,13 @@ use crate::access::DocAccess;
 /// (a neighbour that went away is noticed within this plus
 /// [`Overlay::absent_after`]).
 const TICK: Duration = Duration::from_millis(250);
+
+/// How long both of two links between the same devices must have been up
+/// before this node hangs up its own: a device that has just joined asks
+/// for the charter over the first link it has, and samod does not ask
+/// again over the other when that one closes (seen in the knock test: the
+/// join then waited out its timeout).
+const TWICE_GRACE: Duration = Duration::from_secs(3);
 
 /// How a device on the ring looks from here at this moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +117,8 @@ pub(super) struct Overlay {
     /// The open connections whose handshake is done, by peer endpoint id,
     /// as samod last reported them.
     connected: Mutex<HashMap<String, Vec<ConnectionId>>>,
+    /// When each of those connections was first reported.
+    first_seen: Mutex<HashMap<ConnectionId, Instant>>,
     absent_after: Duration,
     wake: Notify,
 }
@@ -121,6 +131,7 @@ impl Overlay {
             down_since: Mutex::default(),
             neighbours: Mutex::default(),
             connected: Mutex::default(),
+            first_seen: Mutex::default(),
             absent_after,
             wake: Notify::new(),
         }
@@ -230,28 +241,54 @@ impl Overlay {
                 started += 1;
             }
         }
+        self.hang_up_unkept(dialing, &me, &ours, &connected, &keep, &ringed);
+        started
+    }
+
+    /// Hangs up this node's links to devices on a ring that no plan keeps,
+    /// and its own of two settled links to one device when the other side
+    /// has the smaller id. Pinned links and links to devices on no ring
+    /// stay.
+    fn hang_up_unkept(
+        &self,
+        dialing: &Dialing,
+        me: &str,
+        ours: &HashMap<String, Option<ConnectionId>>,
+        connected: &HashMap<String, Vec<ConnectionId>>,
+        keep: &HashSet<String>,
+        ringed: &HashSet<String>,
+    ) {
+        let now = Instant::now();
         let pinned = dialing
             .pinned
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        for (endpoint, ours_now) in &ours {
+        for (endpoint, ours_now) in ours {
             if pinned.contains(endpoint) || !ringed.contains(endpoint) {
                 continue;
             }
-            // Both sides dialled: the link the other side made is kept.
-            let twice = *endpoint < me
+            // Both sides dialled: the link the other side made is kept,
+            // once both have settled.
+            let settled = |c: &ConnectionId| {
+                self.first_seen
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get(c)
+                    .is_some_and(|since| now.duration_since(*since) >= TWICE_GRACE)
+            };
+            let twice = endpoint.as_str() < me
                 && ours_now.is_some_and(|mine| {
-                    connected
-                        .get(endpoint)
-                        .is_some_and(|all| all.iter().any(|c| *c != mine))
+                    settled(&mine)
+                        && connected
+                            .get(endpoint)
+                            .is_some_and(|all| all.iter().any(|c| *c != mine && settled(c)))
                 });
             if twice || !keep.contains(endpoint) {
                 tracing::debug!(peer = %endpoint, twice, "overlay: link no longer kept");
                 dialing.hang_up(endpoint);
             }
         }
-        started
     }
 }
 
@@ -266,6 +303,18 @@ impl Overlay {
                 && let Some(endpoint) = index.endpoint_of(their_peer_id.as_str())
             {
                 by_peer.entry(endpoint).or_default().push(info.id);
+            }
+        }
+        let now = Instant::now();
+        let open: HashSet<ConnectionId> = by_peer.values().flatten().copied().collect();
+        {
+            let mut first_seen = self
+                .first_seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            first_seen.retain(|c, _| open.contains(c));
+            for c in open {
+                first_seen.entry(c).or_insert(now);
             }
         }
         let mut connected = self
