@@ -96,6 +96,15 @@ async fn start(dir: &Path, listen: SocketAddr) -> Result<Node, String> {
         .map_err(|e| format!("start node: {e}"))
 }
 
+/// The IPv4 address `node` listens on, which the others are told.
+fn ipv4_listen(node: &Node) -> Result<SocketAddr, String> {
+    node.endpoint()
+        .bound_sockets()
+        .into_iter()
+        .find(SocketAddr::is_ipv4)
+        .ok_or_else(|| "no IPv4 socket bound".to_owned())
+}
+
 /// A running simulation: the peers, the charter, and which links are up.
 struct Sim {
     peers: Vec<Peer>,
@@ -118,12 +127,7 @@ impl Sim {
         for role in &plan.roles {
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
             let node = start(dir.path(), ([127, 0, 0, 1], 0).into()).await?;
-            let listen = node
-                .endpoint()
-                .bound_sockets()
-                .into_iter()
-                .find(SocketAddr::is_ipv4)
-                .ok_or("no IPv4 socket bound")?;
+            let listen = ipv4_listen(&node)?;
             peers.push(Peer {
                 endpoint: node.library().endpoint_id(),
                 device: node.library().device().to_hex(),
@@ -227,12 +231,7 @@ impl Sim {
                 }
                 Err(_) => {
                     let node = start(self.peers[p].dir.path(), ([127, 0, 0, 1], 0).into()).await?;
-                    let listen = node
-                        .endpoint()
-                        .bound_sockets()
-                        .into_iter()
-                        .find(SocketAddr::is_ipv4)
-                        .ok_or("no IPv4 socket bound")?;
+                    let listen = ipv4_listen(&node)?;
                     self.peers[p].listen = listen;
                     for other in self.peers.iter().filter_map(|o| o.node.as_ref()) {
                         other.remember_peer(&self.peers[p].endpoint, [listen]);

@@ -117,44 +117,21 @@ impl Plan {
         for _ in 0..rng.random_range(15..=40) {
             let roll = rng.random_range(0..100);
             let step = match roll {
-                0..55 => {
-                    // Writers edit; before its revocation the revoked peer is one.
-                    let editors: Vec<usize> = (0..peers)
-                        .filter(|p| match roles[*p] {
-                            Role::Writer => true,
-                            Role::Revoked => !revoked_yet,
-                            Role::Reader => false,
-                        })
-                        .collect();
-                    Step::Edit {
-                        peer: editors[rng.random_range(0..editors.len())],
-                        seed: rng.random(),
-                    }
-                }
+                // Writers edit; before its revocation the revoked peer is one.
+                0..55 => edit_by(&mut rng, &roles, 0..peers, revoked_yet),
                 55..63 => {
-                    let hostile: Vec<usize> = (0..peers)
-                        .filter(|p| {
-                            roles[*p] == Role::Reader || (roles[*p] == Role::Revoked && revoked_yet)
-                        })
-                        .collect();
-                    if hostile.is_empty() {
+                    let Some(step) = hostile_edit_by(&mut rng, &roles, 0..peers, revoked_yet)
+                    else {
                         continue;
-                    }
-                    Step::HostileEdit {
-                        peer: hostile[rng.random_range(0..hostile.len())],
-                    }
+                    };
+                    step
                 }
-                63..73 => {
-                    let a = rng.random_range(0..peers);
-                    let b = (a + rng.random_range(1..peers)) % peers;
-                    Step::Cut { a, b }
-                }
+                63..73 => cut_among(&mut rng, peers),
                 73..80 => {
-                    let side: Vec<usize> = (0..peers).filter(|_| rng.random_bool(0.5)).collect();
-                    if side.is_empty() || side.len() == peers {
+                    let Some(step) = partition_among(&mut rng, peers) else {
                         continue;
-                    }
-                    Step::Partition { side }
+                    };
+                    step
                 }
                 80..90 => Step::Heal,
                 90..96 => Step::Restart {
@@ -221,6 +198,71 @@ impl Plan {
     }
 }
 
+impl Role {
+    /// Whether a peer of this role edits as a writer: the revoked peer does
+    /// until its revocation.
+    fn edits(self, revoked_yet: bool) -> bool {
+        match self {
+            Role::Writer => true,
+            Role::Revoked => !revoked_yet,
+            Role::Reader => false,
+        }
+    }
+
+    /// Whether it writes though it may not.
+    fn writes_anyway(self, revoked_yet: bool) -> bool {
+        self == Role::Reader || (self == Role::Revoked && revoked_yet)
+    }
+}
+
+/// A typed edit by one of `among` who edits as a writer.
+fn edit_by(
+    rng: &mut StdRng,
+    roles: &[Role],
+    among: impl Iterator<Item = usize>,
+    revoked_yet: bool,
+) -> Step {
+    let editors: Vec<usize> = among.filter(|p| roles[*p].edits(revoked_yet)).collect();
+    Step::Edit {
+        peer: editors[rng.random_range(0..editors.len())],
+        seed: rng.random(),
+    }
+}
+
+/// A hostile edit by one of `among` who writes though it may not, if any.
+fn hostile_edit_by(
+    rng: &mut StdRng,
+    roles: &[Role],
+    among: impl Iterator<Item = usize>,
+    revoked_yet: bool,
+) -> Option<Step> {
+    let hostile: Vec<usize> = among
+        .filter(|p| roles[*p].writes_anyway(revoked_yet))
+        .collect();
+    if hostile.is_empty() {
+        return None;
+    }
+    Some(Step::HostileEdit {
+        peer: hostile[rng.random_range(0..hostile.len())],
+    })
+}
+
+/// A cut between two of peers `0..n`.
+fn cut_among(rng: &mut StdRng, n: usize) -> Step {
+    let a = rng.random_range(0..n);
+    let b = (a + rng.random_range(1..n)) % n;
+    Step::Cut { a, b }
+}
+
+/// A split of peers `0..n` in two, unless the draw left one side empty.
+fn partition_among(rng: &mut StdRng, n: usize) -> Option<Step> {
+    let side: Vec<usize> = (0..n).filter(|_| rng.random_bool(0.5)).collect();
+    if side.is_empty() || side.len() == n {
+        return None;
+    }
+    Some(Step::Partition { side })
+}
+
 /// Who is in a room plan's room as its steps are drawn.
 struct Room {
     running: Vec<bool>,
@@ -237,50 +279,10 @@ impl Room {
         let up: Vec<usize> = (0..peers).filter(|p| self.running[*p]).collect();
         let pick = |rng: &mut StdRng, of: &[usize]| of[rng.random_range(0..of.len())];
         Some(match rng.random_range(0..100) {
-            0..45 => {
-                let revoked_yet = self.revoked_yet;
-                let editors: Vec<usize> = up
-                    .iter()
-                    .copied()
-                    .filter(|p| match roles[*p] {
-                        Role::Writer => true,
-                        Role::Revoked => !revoked_yet,
-                        Role::Reader => false,
-                    })
-                    .collect();
-                Step::Edit {
-                    peer: pick(rng, &editors),
-                    seed: rng.random(),
-                }
-            }
-            45..52 => {
-                let hostile: Vec<usize> = up
-                    .iter()
-                    .copied()
-                    .filter(|p| {
-                        roles[*p] == Role::Reader
-                            || (roles[*p] == Role::Revoked && self.revoked_yet)
-                    })
-                    .collect();
-                if hostile.is_empty() {
-                    return None;
-                }
-                Step::HostileEdit {
-                    peer: pick(rng, &hostile),
-                }
-            }
-            52..59 => {
-                let a = rng.random_range(0..joined);
-                let b = (a + rng.random_range(1..joined)) % joined;
-                Step::Cut { a, b }
-            }
-            59..64 => {
-                let side: Vec<usize> = (0..joined).filter(|_| rng.random_bool(0.5)).collect();
-                if side.is_empty() || side.len() == joined {
-                    return None;
-                }
-                Step::Partition { side }
-            }
+            0..45 => edit_by(rng, roles, up.iter().copied(), self.revoked_yet),
+            45..52 => hostile_edit_by(rng, roles, up.iter().copied(), self.revoked_yet)?,
+            52..59 => cut_among(rng, joined),
+            59..64 => partition_among(rng, joined)?,
             64..72 => Step::Heal,
             72..77 => Step::Restart {
                 peer: pick(rng, &up),

@@ -81,17 +81,8 @@ impl Dialing {
             .repo()
             .dial(backoff, Arc::new(dialer))
             .map_err(|_| NetError::Stopped)?;
-        if let Some(old) = dialers.insert(key.clone(), handle.clone()) {
+        if let Some(old) = dialers.insert(key, handle.clone()) {
             old.close();
-        }
-        // A revocation published while samod was starting this dial found
-        // no dialer to close (the revocations task closes what is in the
-        // map), and the dial's own check may have run just before it: the
-        // link would outlive the revocation. Checked again once it is in
-        // the map, under the map's lock, either this or that task sees it.
-        if self.library.access_index().revoked_everywhere(&key) {
-            dialers.remove(&key);
-            handle.close();
         }
         Ok(handle)
     }
