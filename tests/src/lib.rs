@@ -8,6 +8,7 @@ pub mod fuzz_targets;
 pub mod hostile;
 pub mod netns;
 pub mod procs;
+pub mod raw_peer;
 pub mod sim;
 pub mod trace;
 

@@ -29,16 +29,17 @@ use guild_model::{AccessLevel, Op, ProseField, apply, check_invariants};
 use guild_sync::access::{DocAccess, peer_id_of};
 use guild_sync::net::node::Node;
 use guild_sync::net::protocol::{CLOSE_PROTOCOL, CLOSE_REFUSED};
-use guild_sync::net::wire::{ALPN, InviteProof, Welcome};
+use guild_sync::net::wire::{ALPN, InviteProof};
 use guild_tests::hostile::{
-    CUT_OFF, Ending, PURPOSE, Rng, T, TITLE, assert_only_a_refusal, b_edit_reaches_a, close_code,
-    closed_within, hello, hex, raw_endpoint, raw_endpoint_with, read_all, read_frame, two_peers,
-    vision, write_frame,
+    CUT_OFF, Ending, PURPOSE, Rng, TITLE, assert_only_a_refusal, b_edit_reaches_a, close_code,
+    closed_within, hello, hex, raw_endpoint, raw_endpoint_with, read_all, two_peers, vision,
+    write_frame,
+};
+use guild_tests::raw_peer::{
+    DocForm, RawPeer, decode, doc_message, ephemeral, join, next_frame, peer_of,
 };
 use guild_tests::runtime;
-use iroh::endpoint::{Connection, RecvStream, SendStream};
 use iroh::{Endpoint, EndpointAddr, SecretKey};
-use minicbor::{Decoder, Encoder};
 use samod::DocumentId;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -59,12 +60,6 @@ const HONEST_LIMIT: Duration = Duration::from_secs(5);
 
 /// The most the process's resident memory may grow during one attack.
 const RSS_LIMIT_MB: f64 = 200.0;
-
-/// How long a raw samod peer waits for more before it calls a sync done.
-const QUIET: Duration = Duration::from_millis(700);
-
-/// The longest a raw samod peer keeps syncing.
-const SYNC_LIMIT: Duration = Duration::from_secs(3);
 
 /// Held by each test for its whole run: memory is measured for the whole
 /// process, so the attacks must not overlap.
@@ -165,86 +160,6 @@ fn report_rss(what: &str, before: f64, after: f64) {
 }
 
 // ---------------------------------------------------------------------------
-// samod's messages, by hand: a CBOR map per message, as samod-core's
-// `WireMessage::encode` writes them.
-
-/// How a message names its document: samod reads either.
-#[derive(Clone, Copy)]
-enum DocForm {
-    Text,
-    Bytes,
-}
-
-fn join(sender: &str) -> Vec<u8> {
-    let mut e = Encoder::new(Vec::new());
-    e.map(3).unwrap();
-    e.str("type").unwrap().str("join").unwrap();
-    e.str("senderId").unwrap().str(sender).unwrap();
-    e.str("supportedProtocolVersions").unwrap();
-    e.array(1).unwrap().str("1").unwrap();
-    e.into_writer()
-}
-
-/// A `request` or `sync` message.
-fn doc_message(
-    kind: &str,
-    doc: &DocumentId,
-    form: DocForm,
-    sender: &str,
-    target: &str,
-    data: &[u8],
-) -> Vec<u8> {
-    let mut e = Encoder::new(Vec::new());
-    e.map(5).unwrap();
-    e.str("type").unwrap().str(kind).unwrap();
-    e.str("documentId").unwrap();
-    match form {
-        DocForm::Text => e.str(&doc.to_string()).unwrap(),
-        DocForm::Bytes => e.bytes(doc.as_bytes()).unwrap(),
-    };
-    e.str("senderId").unwrap().str(sender).unwrap();
-    e.str("targetId").unwrap().str(target).unwrap();
-    e.str("data").unwrap().bytes(data).unwrap();
-    e.into_writer()
-}
-
-fn ephemeral(doc: &DocumentId, sender: &str, target: &str, count: u64) -> Vec<u8> {
-    let mut e = Encoder::new(Vec::new());
-    e.map(7).unwrap();
-    e.str("type").unwrap().str("ephemeral").unwrap();
-    e.str("senderId").unwrap().str(sender).unwrap();
-    e.str("targetId").unwrap().str(target).unwrap();
-    e.str("count").unwrap().u64(count).unwrap();
-    e.str("sessionId").unwrap().str("hostile-session").unwrap();
-    e.str("documentId").unwrap().str(&doc.to_string()).unwrap();
-    e.str("data").unwrap().bytes(b"presence").unwrap();
-    e.into_writer()
-}
-
-/// The fields of a samod message a test looks at.
-#[derive(Debug, Default, Clone)]
-struct Msg {
-    kind: String,
-    doc: Option<String>,
-    sender: Option<String>,
-    data: Vec<u8>,
-}
-
-fn decode(frame: &[u8]) -> Msg {
-    let mut d = Decoder::new(frame);
-    let len = d.map().unwrap().expect("a definite map");
-    let mut msg = Msg::default();
-    for _ in 0..len {
-        match d.str().unwrap() {
-            "type" => d.str().unwrap().clone_into(&mut msg.kind),
-            "senderId" => msg.sender = Some(d.str().unwrap().to_owned()),
-            "documentId" => msg.doc = Some(d.str().unwrap().to_owned()),
-            "data" => msg.data = d.bytes().unwrap().to_vec(),
-            _ => d.skip().unwrap(),
-        }
-    }
-    msg
-}
 
 /// The sync message an empty document opens with.
 fn empty_doc_sync_message() -> Vec<u8> {
@@ -256,111 +171,6 @@ fn empty_doc_sync_message() -> Vec<u8> {
 
 fn random_doc_id(rng: &mut Rng) -> DocumentId {
     DocumentId::try_from(rng.bytes(16)).unwrap()
-}
-
-/// samod's peer id of a node.
-fn peer_of(node: &Node) -> String {
-    peer_id_of(&node.library().endpoint_id()).to_string()
-}
-
-/// Reads one frame, or `None` when the stream ends or nothing comes within
-/// `limit`.
-async fn next_frame(recv: &mut RecvStream, limit: Duration) -> Option<Vec<u8>> {
-    tokio::time::timeout(limit, async {
-        let mut len = [0u8; 4];
-        recv.read_exact(&mut len).await.ok()?;
-        let mut payload = vec![0u8; u32::from_be_bytes(len) as usize];
-        recv.read_exact(&mut payload).await.ok()?;
-        Some(payload)
-    })
-    .await
-    .ok()
-    .flatten()
-}
-
-/// A raw client that speaks samod's protocol by hand and records every
-/// byte it writes, to replay later.
-struct RawPeer {
-    conn: Connection,
-    send: SendStream,
-    recv: RecvStream,
-    /// Everything written on the stream, frames as on the wire.
-    written: Vec<u8>,
-    /// What came back, frame by frame (after the welcome).
-    received: Vec<Msg>,
-}
-
-impl RawPeer {
-    /// Connects, says hello, and expects to be accepted.
-    async fn connect(ep: &Endpoint, to: EndpointAddr, invite: Option<InviteProof>) -> Self {
-        let conn = ep.connect(to, ALPN).await.expect("QUIC connect");
-        let (send, recv) = conn.open_bi().await.expect("open a bi-stream");
-        let mut peer = Self {
-            conn,
-            send,
-            recv,
-            written: Vec::new(),
-            received: Vec::new(),
-        };
-        peer.send(&hello(invite)).await;
-        let welcome: Welcome = serde_json::from_slice(&read_frame(&mut peer.recv).await).unwrap();
-        assert_eq!(welcome, Welcome::Accepted);
-        peer
-    }
-
-    async fn send(&mut self, payload: &[u8]) {
-        let len = u32::try_from(payload.len()).unwrap();
-        self.written.extend(len.to_be_bytes());
-        self.written.extend(payload);
-        write_frame(&mut self.send, payload).await.unwrap();
-    }
-
-    async fn next(&mut self, limit: Duration) -> Option<Msg> {
-        let msg = decode(&next_frame(&mut self.recv, limit).await?);
-        self.received.push(msg.clone());
-        Some(msg)
-    }
-
-    /// samod's handshake as `me`: join, then A's `peer` answer.
-    async fn join(&mut self, me: &str) {
-        self.send(&join(me)).await;
-        let answer = self.next(T).await.expect("an answer to the join");
-        assert_eq!(answer.kind, "peer", "{answer:?}");
-    }
-
-    /// Runs Automerge's sync protocol on `doc` with A until neither side
-    /// has anything more to say (or [`SYNC_LIMIT`] passes: B's edits keep
-    /// coming); `first` is the opening message's type (`request` when we
-    /// have nothing yet).
-    async fn sync(
-        &mut self,
-        id: &DocumentId,
-        doc: &mut Automerge,
-        me: &str,
-        them: &str,
-        first: &str,
-    ) {
-        let mut state = am_sync::State::new();
-        if let Some(message) = doc.generate_sync_message(&mut state) {
-            let frame = doc_message(first, id, DocForm::Text, me, them, &message.encode());
-            self.send(&frame).await;
-        }
-        let id_text = id.to_string();
-        let deadline = Instant::now() + SYNC_LIMIT;
-        while Instant::now() < deadline
-            && let Some(msg) = self.next(QUIET).await
-        {
-            if msg.kind != "sync" || msg.doc.as_deref() != Some(id_text.as_str()) {
-                continue;
-            }
-            let message = am_sync::Message::decode(&msg.data).unwrap();
-            doc.receive_sync_message(&mut state, message).unwrap();
-            if let Some(reply) = doc.generate_sync_message(&mut state) {
-                let frame = doc_message("sync", id, DocForm::Text, me, them, &reply.encode());
-                self.send(&frame).await;
-            }
-        }
-    }
 }
 
 /// A's heads and change count for the charter.
