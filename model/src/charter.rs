@@ -454,6 +454,22 @@ impl Access {
         }
     }
 
+    /// Whether `endpoint` is on `doc`'s revoked list, read by path as
+    /// [`Access::level_in`] reads (an unreadable list: the whole list
+    /// decides).
+    pub fn revoked_in<D: autosurgeon::ReadDoc>(doc: &D, endpoint: &str) -> bool {
+        use autosurgeon::Prop;
+        let at = [
+            Prop::Key("access".into()),
+            Prop::Key("revoked".into()),
+            Prop::Key(endpoint.into()),
+        ];
+        match autosurgeon::hydrate_path::<_, Option<i64>, _>(doc, &automerge::ROOT, at) {
+            Ok(when) => when.is_some(),
+            Err(_) => Self::from_doc(doc).revoked.contains_key(endpoint),
+        }
+    }
+
     /// What this endpoint may do now: `None` if unknown or revoked.
     pub fn level_of(&self, endpoint: &str) -> Option<AccessLevel> {
         if self.revoked.contains_key(endpoint) {

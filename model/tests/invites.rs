@@ -216,7 +216,20 @@ fn one_devices_level_read_alone_agrees_with_the_whole_list() {
             Access::from_doc(&odd).level_of(endpoint),
             "{endpoint}, next to a malformed entry"
         );
+        assert_eq!(
+            Access::revoked_in(&doc, endpoint),
+            whole.revoked.contains_key(endpoint),
+            "{endpoint}"
+        );
+        // A malformed device entry leaves the revoked list readable.
+        assert_eq!(
+            Access::revoked_in(&odd, endpoint),
+            whole.revoked.contains_key(endpoint),
+            "{endpoint}, next to a malformed entry"
+        );
     }
+    assert!(Access::revoked_in(&doc, "gone"));
+    assert!(!Access::revoked_in(&doc, "writer"));
     assert_eq!(
         Access::level_in(&doc, "reader"),
         Some(AccessLevel::ReadOnly)

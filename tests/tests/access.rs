@@ -177,11 +177,43 @@ fn a_revoked_device_is_refused_afterwards() {
             )
             .await
             .unwrap();
+        // B hears of it, and its own edits are refused at once, not kept
+        // where no peer will ever take them.
+        let mut heard = false;
+        for _ in 0..200 {
+            heard = b
+                .library()
+                .access(&doc)
+                .await
+                .unwrap()
+                .revoked
+                .contains_key(&b_id);
+            if heard {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(heard, "B heard of its revocation");
+        let refused = b
+            .library()
+            .edit(
+                &doc,
+                &Op::SetProse {
+                    field: ProseField::Vision,
+                    text: "B after hearing".into(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(LibraryError::Revoked(_))),
+            "{refused:?}"
+        );
         a.disconnect(&b_id);
         b.shutdown().await.unwrap();
         drop(b);
 
-        // B comes back, edits, and tries to sync: every attempt is refused.
+        // B comes back, edits anyway (a modified client), and tries to
+        // sync: every attempt is refused.
         let b = start_node(b_dir.path()).await;
         edit_after_revocation(&b, &doc).await;
         let status = b.sync(&doc, Duration::from_secs(3)).await.unwrap();
@@ -207,10 +239,12 @@ fn a_revoked_device_is_refused_afterwards() {
     });
 }
 
-/// The revoked device's edit, which no other device may receive.
+/// The revoked device's edit, which no other device may receive: made
+/// without the access check, as a modified client would (Guild itself
+/// refuses it once it has heard of the revocation).
 async fn edit_after_revocation(node: &guild_sync::net::node::Node, doc: &str) {
     node.library()
-        .edit(
+        .edit_as_hostile_peer(
             doc,
             &Op::SetProse {
                 field: ProseField::Purpose,

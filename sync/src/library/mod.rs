@@ -110,6 +110,12 @@ pub enum LibraryError {
         "this device has read-only access to charter {0}: edits would not be accepted by others"
     )]
     ReadOnly(String),
+    /// This device's access to the charter was revoked: an edit here would
+    /// stay here, refused by every peer, so it is refused at once instead.
+    #[error(
+        "this device's access to charter {0} was revoked: edits would not be accepted by others"
+    )]
+    Revoked(String),
     /// The library is shutting down.
     #[error("Guild is shutting down")]
     Stopped,

@@ -158,8 +158,14 @@ impl Library {
         let me = self.endpoint_id();
         let now = now();
         let (hash, changes) = handle.with_document(|doc| {
-            if Access::level_in(doc, &me) == Some(AccessLevel::ReadOnly) {
-                return Err(LibraryError::ReadOnly(id.to_owned()));
+            // No level at all is not a refusal: a personal copy or an
+            // imported file may not list this device.
+            match Access::level_in(doc, &me) {
+                Some(AccessLevel::ReadOnly) => return Err(LibraryError::ReadOnly(id.to_owned())),
+                None if Access::revoked_in(doc, &me) => {
+                    return Err(LibraryError::Revoked(id.to_owned()));
+                }
+                _ => {}
             }
             let before = doc.get_heads();
             doc.set_actor(actor);
