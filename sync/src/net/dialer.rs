@@ -11,6 +11,7 @@ use samod::{DialError, Dialer, Transport};
 
 use crate::access::AccessIndex;
 
+use super::envelope::Envelopes;
 use super::netsplit::Netsplit;
 use super::protocol::CLOSE_REFUSED;
 use super::wire::{ALPN, FramedStream, Hello, Welcome, WireCounters};
@@ -102,8 +103,11 @@ impl Dialer for IrohDialer {
             let (send, recv) = conn.open_bi().await.map_err(DialError::transient)?;
             let mut framed = FramedStream::new(tokio::io::join(recv, send), counters);
             framed.send(&hello).await.map_err(DialError::transient)?;
-            match framed.recv::<Welcome>().await {
-                Ok(Welcome::Accepted) => {}
+            let envelopes = match framed.recv::<Welcome>().await {
+                Ok(Welcome::Accepted) => Envelopes::Plain,
+                Ok(Welcome::AcceptedCompact) => {
+                    Envelopes::compact(&endpoint.id().to_string(), &peer)
+                }
                 Ok(Welcome::Refused(reason)) => {
                     return Err(DialError::PermanentFailure(Refused { peer, reason }));
                 }
@@ -119,11 +123,11 @@ impl Dialer for IrohDialer {
                     }
                     return Err(DialError::transient(e));
                 }
-            }
+            };
             end_when_revoked(index.clone(), peer.clone(), conn.clone());
             // The QUIC connection lives as long as its streams; keep a handle
             // in the transport anyway so nothing closes it under samod.
-            let transport = framed.into_transport_keeping(index.bind_peer(&peer), conn);
+            let transport = framed.into_transport_keeping(index.bind_peer(&peer), envelopes, conn);
             Ok(transport)
         })
     }

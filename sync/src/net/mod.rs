@@ -5,7 +5,8 @@
 //!
 //! - [`ticket`]: invite tickets.
 //! - [`clock`]: the time invites expire by.
-//! - [`wire`]: framing, limits and the handshake (and, for tests, `wire_tap`).
+//! - [`wire`]: framing, limits and the handshake (and, for tests, `wire_tap`);
+//!   [`envelope`]: samod's document messages wrapped compactly (wire version 2).
 //! - [`screen`]: every frame checked before samod reads it.
 //! - [`peers`]: last known addresses of other devices.
 //! - [`protocol`]: the accepting side (iroh `ProtocolHandler`).
@@ -17,6 +18,7 @@
 //! - [`node`]: all of it together around a `Library`.
 pub mod clock;
 pub mod dialer;
+pub mod envelope;
 pub mod netsplit;
 pub mod node;
 pub mod paths;

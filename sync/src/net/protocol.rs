@@ -16,6 +16,7 @@ use iroh::protocol::{AcceptError, ProtocolHandler};
 use samod::{AcceptorEvent, AcceptorHandle};
 
 use super::clock::Clock;
+use super::envelope::Envelopes;
 use super::netsplit::Netsplit;
 use super::peers::PeerBook;
 use super::ticket::secret_hash;
@@ -229,12 +230,16 @@ impl ProtocolHandler for GuildProtocol {
             conn.close(CLOSE_REFUSED.into(), reason.as_bytes());
             return Ok(());
         }
-        framed
-            .send(&Welcome::Accepted)
-            .await
-            .map_err(AcceptError::from_err)?;
+        let welcome = Welcome::accepting(hello.version);
+        framed.send(&welcome).await.map_err(AcceptError::from_err)?;
         self.remember(&remote, &conn);
-        let transport = framed.into_transport(self.library.access_index().bind_peer(&remote));
+        let envelopes = if welcome == Welcome::AcceptedCompact {
+            Envelopes::compact(&self.library.endpoint_id(), &remote)
+        } else {
+            Envelopes::Plain
+        };
+        let transport =
+            framed.into_transport(self.library.access_index().bind_peer(&remote), envelopes);
         let handle = self
             .acceptor
             .accept(transport)

@@ -17,10 +17,17 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{Decoder, Framed, LengthDelimitedCodec};
 
+use super::envelope::Envelopes;
 use super::screen::{BoundPeer, Screened};
 
 /// Guild's ALPN: the protocol and its version.
 pub const ALPN: &[u8] = b"guild/sync/1";
+
+/// The wire version this build speaks in its [`Hello`]: 2 adds compact
+/// envelopes ([`Envelopes`]), used when the accepting side answers
+/// [`Welcome::AcceptedCompact`]. A version-1 peer (an older Guild, a raw
+/// client) gets samod's messages as they are, either way round.
+pub const WIRE_VERSION: u32 = 2;
 
 /// The largest frame a peer may send. A whole compacted charter built from
 /// a long editing history is a few MB; 64 MiB leaves room and still bounds
@@ -58,10 +65,25 @@ pub struct InviteProof {
 /// The accepting side's answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Welcome {
-    /// Go ahead: samod's messages follow.
+    /// Go ahead: samod's messages follow, as samod writes them.
     Accepted,
     /// Refused, with a reason for people.
     Refused(String),
+    /// Go ahead, with samod's document messages in compact envelopes
+    /// ([`Envelopes::Compact`]). Only ever sent to a dialer whose hello
+    /// said version 2 or later, so an older one never reads it.
+    AcceptedCompact,
+}
+
+impl Welcome {
+    /// The acceptance a dialer whose hello said `version` understands.
+    pub fn accepting(version: u32) -> Self {
+        if version >= 2 {
+            Self::AcceptedCompact
+        } else {
+            Self::Accepted
+        }
+    }
 }
 
 /// Byte counters for one direction pair, shared by everything on a node.
@@ -187,11 +209,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
     }
 
     /// Hands the stream to samod, with the full frame limit, bound to the
-    /// authenticated remote identity. Every frame the peer sends is screened
-    /// first ([`BoundPeer::screen`]): samod only sees messages about
+    /// authenticated remote identity, its messages wrapped as the handshake
+    /// agreed (`envelopes`). Every frame the peer sends is opened, then
+    /// screened ([`BoundPeer::screen`]): samod only sees messages about
     /// documents this node holds.
-    pub fn into_transport(self, peer: BoundPeer) -> samod::Transport {
-        self.into_transport_keeping(peer, ())
+    pub fn into_transport(self, peer: BoundPeer, envelopes: Envelopes) -> samod::Transport {
+        self.into_transport_keeping(peer, envelopes, ())
     }
 
     /// As [`Self::into_transport`], holding `keep` alive as long as samod
@@ -199,6 +222,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
     pub fn into_transport_keeping<K: Send + Sync + 'static>(
         self,
         peer: BoundPeer,
+        envelopes: Envelopes,
         keep: K,
     ) -> samod::Transport {
         let Self { inner, counters } = self;
@@ -215,6 +239,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
             sink,
             to_write,
             answers_to_write,
+            envelopes.clone(),
             Arc::clone(&counters),
             Arc::clone(&keep),
         ));
@@ -225,25 +250,40 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
                 Err(e) => Some(Err(e)),
                 Ok(frame) => {
                     counters.count_received(frame.len());
-                    match peer.screen(&frame) {
-                        Screened::Pass => Some(Ok(frame.to_vec())),
-                        Screened::Drop => None,
-                        Screened::Answer(answer) => {
-                            // A full queue means the peer is not reading
-                            // what it asked for; it gets no more answers.
-                            let _ = answers.try_send(answer);
-                            None
+                    match envelopes.open(&frame) {
+                        Err(e) => {
+                            Some(Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
                         }
-                        Screened::Malformed => Some(Err(std::io::Error::new(
-                            std::io::ErrorKind::InvalidData,
-                            "not a samod message",
-                        ))),
+                        Ok(message) => screened(&peer, &message, &mut answers),
                     }
                 }
             };
             futures::future::ready(frame)
         });
         samod::Transport::new(stream, outgoing).with_expected_peer_id(expected)
+    }
+}
+
+/// What becomes of one message from the peer: handed to samod, dropped, or
+/// answered by the screen itself.
+fn screened(
+    peer: &BoundPeer,
+    message: &[u8],
+    answers: &mut mpsc::Sender<Vec<u8>>,
+) -> Option<std::io::Result<Vec<u8>>> {
+    match peer.screen(message) {
+        Screened::Pass => Some(Ok(message.to_vec())),
+        Screened::Drop => None,
+        Screened::Answer(answer) => {
+            // A full queue means the peer is not reading what it asked
+            // for; it gets no more answers.
+            let _ = answers.try_send(answer);
+            None
+        }
+        Screened::Malformed => Some(Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not a samod message",
+        ))),
     }
 }
 
@@ -260,6 +300,7 @@ async fn write_frames<S, K>(
     mut sink: S,
     mut frames: mpsc::Receiver<Vec<u8>>,
     mut answers: mpsc::Receiver<Vec<u8>>,
+    envelopes: Envelopes,
     counters: Arc<WireCounters>,
     _keep: Arc<K>,
 ) where
@@ -274,9 +315,10 @@ async fn write_frames<S, K>(
             },
             Some(answer) = answers.next() => answer,
         };
-        counters.count_sent(frame.len());
         #[cfg(feature = "wire-tap")]
         super::wire_tap::record(&frame);
+        let frame = envelopes.seal(frame);
+        counters.count_sent(frame.len());
         if sink.send(Bytes::from(frame)).await.is_err() {
             return;
         }

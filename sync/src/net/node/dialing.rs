@@ -15,7 +15,7 @@ use crate::library::Library;
 use crate::net::dialer::{IrohDialer, Refused};
 use crate::net::netsplit::Netsplit;
 use crate::net::peers::PeerBook;
-use crate::net::wire::{Hello, InviteProof, WireCounters};
+use crate::net::wire::{Hello, InviteProof, WIRE_VERSION, WireCounters};
 
 /// This node's dialers, by the endpoint id they reach.
 pub(super) type Dialers = Arc<Mutex<HashMap<String, DialerHandle<Refused>>>>;
@@ -43,7 +43,7 @@ pub(super) struct Dialing {
 impl Dialing {
     pub(super) fn hello(&self, invite: Option<InviteProof>) -> Hello {
         Hello {
-            version: 1,
+            version: WIRE_VERSION,
             device: self.library.device().to_hex(),
             label: self.label.clone(),
             invite,

@@ -1,0 +1,188 @@
+use super::*;
+
+const OURS: &str = "0123456789abcdef01234567";
+const THEIRS: &str = "76543210fedcba9876543210";
+
+fn compact() -> Envelopes {
+    Envelopes::Compact {
+        ours: OURS.into(),
+        theirs: THEIRS.into(),
+    }
+}
+
+/// The other end of the same connection.
+fn mirrored() -> Envelopes {
+    Envelopes::Compact {
+        ours: THEIRS.into(),
+        theirs: OURS.into(),
+    }
+}
+
+fn doc() -> DocumentId {
+    DocumentId::try_from((1..=16).collect::<Vec<u8>>()).unwrap()
+}
+
+/// A samod message as samod writes it: text fields in order, the document
+/// id as text, then the data if any.
+fn samod_message(kind: &str, sender: &str, target: &str, data: Option<&[u8]>) -> Vec<u8> {
+    let mut e = minicbor::Encoder::new(Vec::new());
+    e.map(4 + u64::from(data.is_some())).unwrap();
+    e.str("type").unwrap().str(kind).unwrap();
+    e.str("senderId").unwrap().str(sender).unwrap();
+    e.str("targetId").unwrap().str(target).unwrap();
+    e.str("documentId")
+        .unwrap()
+        .str(&doc().to_string())
+        .unwrap();
+    if let Some(data) = data {
+        e.str("data").unwrap().bytes(data).unwrap();
+    }
+    e.into_writer()
+}
+
+/// (type, sender, target, document, data) of a samod message.
+fn fields(message: &[u8]) -> (String, String, String, DocumentId, Option<Vec<u8>>) {
+    let mut d = minicbor::Decoder::new(message);
+    let len = d.map().unwrap().unwrap();
+    let (mut kind, mut sender, mut target, mut document, mut data) =
+        (String::new(), String::new(), String::new(), None, None);
+    for _ in 0..len {
+        match d.str().unwrap() {
+            "type" => d.str().unwrap().clone_into(&mut kind),
+            "senderId" => d.str().unwrap().clone_into(&mut sender),
+            "targetId" => d.str().unwrap().clone_into(&mut target),
+            "documentId" => {
+                document = Some(if d.probe().str().is_ok() {
+                    d.str().unwrap().parse().unwrap()
+                } else {
+                    DocumentId::try_from(d.bytes().unwrap().to_vec()).unwrap()
+                });
+            }
+            "data" => data = Some(d.bytes().unwrap().to_vec()),
+            other => panic!("unexpected field {other}"),
+        }
+    }
+    (kind, sender, target, document.unwrap(), data)
+}
+
+#[test]
+fn document_messages_travel_as_a_tag_the_document_and_the_data() {
+    let data = [0x42_u8, 0x01, 0x02, 0x03];
+    for (kind, data) in [
+        ("sync", Some(&data[..])),
+        ("request", Some(&data[..])),
+        ("doc-unavailable", None),
+    ] {
+        let message = samod_message(kind, OURS, THEIRS, data);
+        let frame = compact().seal(message.clone());
+        assert_eq!(
+            frame.len(),
+            1 + 16 + data.map_or(0, <[u8]>::len),
+            "{kind}: {} bytes sealed from {}",
+            frame.len(),
+            message.len()
+        );
+        let opened = mirrored().open(&frame).unwrap();
+        assert_eq!(
+            fields(&opened),
+            (
+                kind.to_owned(),
+                OURS.to_owned(),
+                THEIRS.to_owned(),
+                doc(),
+                data.map(<[u8]>::to_vec)
+            ),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn a_compact_frame_comes_from_the_authenticated_peer_whatever_it_was_sealed_as() {
+    // A peer seals as if it were someone else: the receiver rebuilds the
+    // sender it knows.
+    let liar = Envelopes::Compact {
+        ours: "aaaaaaaaaaaaaaaaaaaaaaaa".into(),
+        theirs: OURS.into(),
+    };
+    let message = samod_message("sync", "aaaaaaaaaaaaaaaaaaaaaaaa", OURS, Some(b"x"));
+    let frame = liar.seal(message);
+    let opened = compact().open(&frame).unwrap();
+    assert_eq!(fields(&opened).1, THEIRS);
+}
+
+#[test]
+fn everything_else_travels_as_it_is() {
+    let mut handshake = minicbor::Encoder::new(Vec::new());
+    handshake.map(2).unwrap();
+    handshake.str("type").unwrap().str("join").unwrap();
+    handshake.str("senderId").unwrap().str(OURS).unwrap();
+    let mut extra = minicbor::Encoder::new(Vec::new());
+    extra.map(6).unwrap();
+    extra.str("type").unwrap().str("sync").unwrap();
+    extra.str("senderId").unwrap().str(OURS).unwrap();
+    extra.str("targetId").unwrap().str(THEIRS).unwrap();
+    extra
+        .str("documentId")
+        .unwrap()
+        .str(&doc().to_string())
+        .unwrap();
+    extra.str("data").unwrap().bytes(b"d").unwrap();
+    extra.str("extra").unwrap().str("kept").unwrap();
+    let cases = [
+        ("samod's handshake", handshake.into_writer()),
+        ("a field samod may add", extra.into_writer()),
+        (
+            "forwarded for another sender",
+            samod_message("sync", THEIRS, THEIRS, Some(b"d")),
+        ),
+        (
+            "to another target",
+            samod_message("sync", OURS, OURS, Some(b"d")),
+        ),
+        (
+            "a sync without data",
+            samod_message("sync", OURS, THEIRS, None),
+        ),
+        (
+            "doc-unavailable with data",
+            samod_message("doc-unavailable", OURS, THEIRS, Some(b"d")),
+        ),
+        ("not CBOR", b"\xff\x00garbage".to_vec()),
+    ];
+    for (what, message) in cases {
+        let frame = compact().seal(message.clone());
+        assert_eq!(frame[0], TAG_PLAIN, "{what}");
+        assert_eq!(
+            mirrored().open(&frame).unwrap().as_ref(),
+            &message[..],
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn plain_envelopes_change_nothing() {
+    let message = samod_message("sync", OURS, THEIRS, Some(b"data"));
+    assert_eq!(Envelopes::Plain.seal(message.clone()), message);
+    assert_eq!(
+        Envelopes::Plain.open(&message).unwrap().as_ref(),
+        &message[..]
+    );
+}
+
+#[test]
+fn malformed_compact_frames_are_refused() {
+    let doc = doc();
+    let mut unavailable_with_data = vec![TAG_UNAVAILABLE];
+    unavailable_with_data.extend_from_slice(doc.as_bytes());
+    unavailable_with_data.push(7);
+    for (what, frame) in [
+        ("empty", vec![]),
+        ("an unknown tag", vec![9, 1, 2, 3]),
+        ("a short document id", vec![TAG_SYNC, 1, 2, 3]),
+        ("data after doc-unavailable", unavailable_with_data),
+    ] {
+        assert!(compact().open(&frame).is_err(), "{what}");
+    }
+}
