@@ -186,3 +186,37 @@ fn malformed_compact_frames_are_refused() {
         assert!(compact().open(&frame).is_err(), "{what}");
     }
 }
+
+#[test]
+fn random_frames_open_or_are_refused_and_never_panic() {
+    // A cheap stand-in for the fuzz target (`compact_envelope`), run on
+    // every test run: frames of every tag and length up to 64 bytes.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut opened, mut refused) = (0, 0);
+    for _ in 0..20_000 {
+        let len = usize::try_from(next() % 64).unwrap();
+        let mut frame: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
+        if let Some(tag) = frame.first_mut() {
+            *tag %= 5;
+        }
+        match compact().open(&frame) {
+            Ok(message) => {
+                opened += 1;
+                if (1..=3).contains(&frame[0]) {
+                    assert_eq!(mirrored().seal(message.into_owned()), frame);
+                }
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(
+        opened > 1_000 && refused > 1_000,
+        "{opened} opened, {refused} refused"
+    );
+}
