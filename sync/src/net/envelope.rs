@@ -67,21 +67,17 @@ impl Envelopes {
         let Self::Compact { ours, theirs } = self else {
             return message;
         };
-        match Compactable::read(&message, ours, theirs) {
-            Some(Compactable { tag, doc, data }) => {
-                let mut frame = Vec::with_capacity(1 + DOC_ID_BYTES + data.len());
-                frame.push(tag);
-                frame.extend_from_slice(doc.as_bytes());
-                frame.extend_from_slice(data);
-                frame
-            }
-            None => {
-                let mut frame = Vec::with_capacity(1 + message.len());
-                frame.push(TAG_PLAIN);
-                frame.extend_from_slice(&message);
-                frame
-            }
-        }
+        let Some(Compactable { tag, doc, data }) = Compactable::read(&message, ours, theirs) else {
+            let mut frame = Vec::with_capacity(1 + message.len());
+            frame.push(TAG_PLAIN);
+            frame.extend_from_slice(&message);
+            return frame;
+        };
+        let mut frame = Vec::with_capacity(1 + DOC_ID_BYTES + data.len());
+        frame.push(tag);
+        frame.extend_from_slice(doc.as_bytes());
+        frame.extend_from_slice(data);
+        frame
     }
 
     /// samod's message from a frame off the wire.
