@@ -144,6 +144,14 @@ fn main() -> Result<()> {
                 let bytes = load::bytes_on_disk(kept.dir.path(), &kept.doc)?;
                 report(memory::rows(kept.dir.path(), &kept.doc, &bytes)?);
             }
+            if wanted(5) {
+                // Last: the edits change what rows 5a and 8 open.
+                eprintln!("bench: row 5c, load from disk between two compactions");
+                report(
+                    load::rows_after_edits(kept.dir.path(), &kept.doc, big_len, 9, sizes.repeats)
+                        .await?,
+                );
+            }
         }
         if wanted(9) {
             eprintln!("bench: row 9, edit → peer through a relay vs direct");

@@ -64,6 +64,10 @@ pub struct DocumentActor {
     // Patched in Guild (see PATCHED.md, patch 4): set while a batch of
     // messages is handled, so `step` runs once after the last of them.
     in_batch: bool,
+    // Patched in Guild (see PATCHED.md, patch 6): Automerge load calls made
+    // by `handle_load`, for the tests.
+    #[cfg(test)]
+    automerge_loads: usize,
 }
 
 #[derive(Debug)]
@@ -112,6 +116,8 @@ impl DocumentActor {
             last_status_update: None,
             persisted_sync: PersistedSync::default(),
             in_batch: false, // Patched in Guild (see PATCHED.md, patch 4).
+            #[cfg(test)]
+            automerge_loads: 0, // Patched in Guild (see PATCHED.md, patch 6).
         };
 
         tracing::trace!(?initial_connections, "applying initial connections");
@@ -733,14 +739,30 @@ impl DocumentActor {
         // before the load has normally been saved already (every step saves);
         // only then do the loaded changes plus those count as saved.
         let saved_before_load = self.on_disk_state.all_saved(&self.doc.get_heads());
-        for (key, snapshot) in snapshots {
-            if let Err(e) = self.doc.load_incremental(snapshot) {
-                tracing::warn!(err=?e, %key, "error loading snapshot chunk");
+        // Patched in Guild (see PATCHED.md, patch 6): an empty document
+        // loads every chunk in one `Automerge::load`. Applying changes costs
+        // per call, linearly in the document, so one call per incremental
+        // chunk made a large document's open grow with its chunks. If the
+        // chunks do not load as one, each is loaded on its own as upstream
+        // does, so a bad chunk costs only itself.
+        if !(self.doc.is_empty() && self.load_all_at_once(snapshots, incrementals)) {
+            for (key, snapshot) in snapshots {
+                #[cfg(test)]
+                {
+                    self.automerge_loads += 1;
+                }
+                if let Err(e) = self.doc.load_incremental(snapshot) {
+                    tracing::warn!(err=?e, %key, "error loading snapshot chunk");
+                }
             }
-        }
-        for (key, incremental) in incrementals {
-            if let Err(e) = self.doc.load_incremental(incremental) {
-                tracing::warn!(err=?e, %key, "error loading incremental chunk");
+            for (key, incremental) in incrementals {
+                #[cfg(test)]
+                {
+                    self.automerge_loads += 1;
+                }
+                if let Err(e) = self.doc.load_incremental(incremental) {
+                    tracing::warn!(err=?e, %key, "error loading incremental chunk");
+                }
             }
         }
         // Before the sync messages that waited for the load are applied
@@ -765,6 +787,43 @@ impl DocumentActor {
                 for msg in msgs {
                     self.handle_sync_message(now, out, conn_id, msg, now);
                 }
+            }
+        }
+    }
+
+    /// Patched in Guild (see PATCHED.md, patch 6): every chunk of an empty
+    /// document in one load, snapshots first; whether it loaded (nothing
+    /// changes if not).
+    fn load_all_at_once(
+        &mut self,
+        snapshots: &HashMap<StorageKey, Vec<u8>>,
+        incrementals: &HashMap<StorageKey, Vec<u8>>,
+    ) -> bool {
+        if snapshots.len() + incrementals.len() < 2 {
+            return false;
+        }
+        #[cfg(test)]
+        {
+            self.automerge_loads += 1;
+        }
+        let mut all = Vec::with_capacity(
+            snapshots.values().chain(incrementals.values()).map(Vec::len).sum(),
+        );
+        for chunk in snapshots.values().chain(incrementals.values()) {
+            all.extend_from_slice(chunk);
+        }
+        let options = automerge::LoadOptions::new()
+            .text_encoding(self.doc.text_encoding())
+            .on_partial_load(automerge::OnPartialLoad::Error)
+            .verification_mode(automerge::VerificationMode::Check);
+        match Automerge::load_with_options(&all, options) {
+            Ok(doc) => {
+                self.doc = doc.with_actor(self.doc.get_actor().clone());
+                true
+            }
+            Err(e) => {
+                tracing::warn!(err=?e, "the chunks do not load as one; loading each on its own");
+                false
             }
         }
     }

@@ -1,4 +1,5 @@
 mod batch; // Patched in Guild (see PATCHED.md, patch 4).
+mod load; // Patched in Guild (see PATCHED.md, patch 6).
 mod update_share_policy;
 
 use super::*;
