@@ -807,7 +807,11 @@ impl DocumentActor {
             self.automerge_loads += 1;
         }
         let mut all = Vec::with_capacity(
-            snapshots.values().chain(incrementals.values()).map(Vec::len).sum(),
+            snapshots
+                .values()
+                .chain(incrementals.values())
+                .map(Vec::len)
+                .sum(),
         );
         for chunk in snapshots.values().chain(incrementals.values()) {
             all.extend_from_slice(chunk);

@@ -15,8 +15,10 @@ fn chunks_of(incrementals: usize) -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Automerge) {
     let mut changes = Vec::new();
     for i in 0..incrementals {
         let before = doc.get_heads();
-        doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, format!("k{i}"), i as u64))
-            .unwrap();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(ROOT, format!("k{i}"), i as u64)
+        })
+        .unwrap();
         changes.push(doc.save_after(&before));
     }
     (vec![snapshot], changes, doc)
@@ -26,7 +28,12 @@ fn keyed(kind: &str, chunks: Vec<Vec<u8>>) -> HashMap<StorageKey, Vec<u8>> {
     chunks
         .into_iter()
         .enumerate()
-        .map(|(i, chunk)| (StorageKey::from_parts([kind, &i.to_string()]).unwrap(), chunk))
+        .map(|(i, chunk)| {
+            (
+                StorageKey::from_parts([kind, &i.to_string()]).unwrap(),
+                chunk,
+            )
+        })
         .collect()
 }
 
@@ -60,7 +67,11 @@ fn a_chunk_that_does_not_load_is_skipped_and_the_rest_load() {
     incrementals.push(b"not an automerge chunk".to_vec());
     let actor = loaded(snapshots, incrementals);
     assert_eq!(actor.doc.get_heads(), good, "every good chunk loaded");
-    assert_eq!(actor.automerge_loads, 1 + 5, "one try at once, then one per chunk");
+    assert_eq!(
+        actor.automerge_loads,
+        1 + 5,
+        "one try at once, then one per chunk"
+    );
 }
 
 #[test]
