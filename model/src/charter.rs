@@ -422,6 +422,18 @@ impl Invite {
     }
 }
 
+/// Where one device stands on a charter's access list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Admitted, at this level, and not revoked.
+    Listed(AccessLevel),
+    /// Revoked (whatever else the list says).
+    Revoked,
+    /// Not on the list: a personal copy or an imported file need not name
+    /// this device.
+    Unlisted,
+}
+
 impl Access {
     /// Reads only the access list out of a document (empty if it has none
     /// or it is unreadable), without hydrating the whole charter.
@@ -429,11 +441,11 @@ impl Access {
         autosurgeon::hydrate_prop(doc, automerge::ROOT, "access").unwrap_or_default()
     }
 
-    /// What `endpoint` may do, read from the document without hydrating
-    /// the whole list: the answer of `Access::from_doc(doc).level_of(endpoint)`
-    /// for two lookups instead of a walk of every admitted device (checked
-    /// on every local edit; a room's list is long).
-    pub fn level_in<D: autosurgeon::ReadDoc>(doc: &D, endpoint: &str) -> Option<AccessLevel> {
+    /// Where `endpoint` stands, read from the document without hydrating
+    /// the whole list: two lookups instead of a walk of every admitted
+    /// device (checked on every local edit; a room's list is long). If
+    /// either entry is unreadable, the whole list decides, as it would.
+    pub fn standing_in<D: autosurgeon::ReadDoc>(doc: &D, endpoint: &str) -> Standing {
         use autosurgeon::Prop;
         let at = |section: &'static str| {
             [
@@ -447,27 +459,36 @@ impl Access {
         let device: Result<Option<DeviceAccess>, _> =
             autosurgeon::hydrate_path(doc, &automerge::ROOT, at("devices"));
         match (revoked, device) {
-            (Ok(None), Ok(device)) => device.map(|d| d.access),
-            (Ok(Some(_)), Ok(_)) => None,
-            // Something unreadable: the whole list decides, as it would.
-            _ => Self::from_doc(doc).level_of(endpoint),
+            (Ok(Some(_)), _) => Standing::Revoked,
+            (Ok(None), Ok(Some(device))) => Standing::Listed(device.access),
+            (Ok(None), Ok(None)) => Standing::Unlisted,
+            _ => {
+                let whole = Self::from_doc(doc);
+                if whole.revoked.contains_key(endpoint) {
+                    Standing::Revoked
+                } else {
+                    whole
+                        .devices
+                        .get(endpoint)
+                        .map_or(Standing::Unlisted, |d| Standing::Listed(d.access))
+                }
+            }
         }
     }
 
-    /// Whether `endpoint` is on `doc`'s revoked list, read by path as
-    /// [`Access::level_in`] reads (an unreadable list: the whole list
-    /// decides).
-    pub fn revoked_in<D: autosurgeon::ReadDoc>(doc: &D, endpoint: &str) -> bool {
-        use autosurgeon::Prop;
-        let at = [
-            Prop::Key("access".into()),
-            Prop::Key("revoked".into()),
-            Prop::Key(endpoint.into()),
-        ];
-        match autosurgeon::hydrate_path::<_, Option<i64>, _>(doc, &automerge::ROOT, at) {
-            Ok(when) => when.is_some(),
-            Err(_) => Self::from_doc(doc).revoked.contains_key(endpoint),
+    /// What `endpoint` may do, by [`Access::standing_in`]: the answer of
+    /// `Access::from_doc(doc).level_of(endpoint)`.
+    pub fn level_in<D: autosurgeon::ReadDoc>(doc: &D, endpoint: &str) -> Option<AccessLevel> {
+        match Self::standing_in(doc, endpoint) {
+            Standing::Listed(level) => Some(level),
+            Standing::Revoked | Standing::Unlisted => None,
         }
+    }
+
+    /// Whether `endpoint` is on `doc`'s revoked list, by
+    /// [`Access::standing_in`].
+    pub fn revoked_in<D: autosurgeon::ReadDoc>(doc: &D, endpoint: &str) -> bool {
+        Self::standing_in(doc, endpoint) == Standing::Revoked
     }
 
     /// What this endpoint may do now: `None` if unknown or revoked.

@@ -53,8 +53,8 @@ mod workshop;
 pub use blame::{Attribution, Blame, RemovedWhileEdited, Share, Stamp, blame};
 pub use charter::{
     Access, Bridge, Card, Charter, Contribution, Device, DeviceAccess, HydrateCharterError,
-    Inquiry, Invite, InviteState, Member, Meta, Milestone, Note, Objective, Pitch, Purpose, Story,
-    Unit, Vision, parse_rgb,
+    Inquiry, Invite, InviteState, Member, Meta, Milestone, Note, Objective, Pitch, Purpose,
+    Standing, Story, Unit, Vision, parse_rgb,
 };
 pub use conflicts::{Conflict, ConflictValue, resolve_conflict, scalar_conflicts};
 pub use diff::{Change, Difference, diff_charters};

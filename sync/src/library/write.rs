@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use automerge::{Automerge, ChangeHash};
 use guild_model::{
-    Access, AccessLevel, Charter, Difference, Op, apply, apply_batch, charter_at, common_heads,
-    copy_paths, diff_charters, keep_only_device, migrate, new_charter_as, rebase_prose_splice,
-    repair, restore_version, schema_version,
+    Access, AccessLevel, Charter, Difference, Op, Standing, apply, apply_batch, charter_at,
+    common_heads, copy_paths, diff_charters, keep_only_device, migrate, new_charter_as,
+    rebase_prose_splice, repair, restore_version, schema_version,
 };
 use samod::DocHandle;
 
@@ -158,14 +158,12 @@ impl Library {
         let me = self.endpoint_id();
         let now = now();
         let (hash, changes) = handle.with_document(|doc| {
-            // No level at all is not a refusal: a personal copy or an
-            // imported file may not list this device.
-            match Access::level_in(doc, &me) {
-                Some(AccessLevel::ReadOnly) => return Err(LibraryError::ReadOnly(id.to_owned())),
-                None if Access::revoked_in(doc, &me) => {
-                    return Err(LibraryError::Revoked(id.to_owned()));
+            match Access::standing_in(doc, &me) {
+                Standing::Listed(AccessLevel::ReadOnly) => {
+                    return Err(LibraryError::ReadOnly(id.to_owned()));
                 }
-                _ => {}
+                Standing::Revoked => return Err(LibraryError::Revoked(id.to_owned())),
+                Standing::Listed(AccessLevel::ReadWrite) | Standing::Unlisted => {}
             }
             let before = doc.get_heads();
             doc.set_actor(actor);
