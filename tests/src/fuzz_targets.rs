@@ -111,25 +111,27 @@ fn envelopes() -> (Envelopes, Envelopes) {
     let local = Envelopes::Compact {
         ours: LOCAL_PEER.into(),
         theirs: REMOTE_PEER.into(),
+        handshakes: true,
     };
     let remote = Envelopes::Compact {
         ours: REMOTE_PEER.into(),
         theirs: LOCAL_PEER.into(),
+        handshakes: true,
     };
     (local, remote)
 }
 
 /// A frame after the handshake on a connection with compact envelopes
-/// (wire version 2), opened as the receiver does; a compact document
-/// message is then sealed again as its sender would.
+/// (wire version 3), opened as the receiver does; a compact document or
+/// handshake message is then sealed again as its sender would.
 ///
 /// # Panics
-/// If a compact document message that opens does not seal back to the
-/// same bytes: what one end sends must be what the other rebuilds.
+/// If a compact message that opens does not seal back to the same bytes:
+/// what one end sends must be what the other rebuilds.
 pub fn compact_envelope(data: &[u8]) {
     let (local, remote) = envelopes();
     if let Ok(message) = local.open(data)
-        && data.first().is_some_and(|tag| (1..=3).contains(tag))
+        && data.first().is_some_and(|tag| (1..=5).contains(tag))
     {
         assert_eq!(
             remote.seal(message.into_owned()),
@@ -719,6 +721,14 @@ fn envelope_seeds(charter: &Automerge, out: &mut Seeds) {
         "seed-plain-join".into(),
         remote.seal(join),
     ));
+    out.push((
+        "compact_envelope",
+        "seed-compact-join".into(),
+        vec![
+            4, 2, 0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x49, 0x78, 0x86, 0x95, 0xa4, 0xb3, 0xc2,
+            0xd1, 0xe0, 0xf9,
+        ],
+    ));
 }
 
 type Seeds = Vec<(&'static str, String, Vec<u8>)>;
@@ -729,6 +739,14 @@ fn handshake_seeds(out: &mut Seeds) {
         device: "07".repeat(16),
         label: "Ana's laptop".into(),
         invite: None,
+        heads: String::new(),
+    };
+    let reconnecting = Hello {
+        version: 3,
+        device: String::new(),
+        label: String::new(),
+        invite: None,
+        heads: "0123456789abcdef".repeat(4),
     };
     let joining = Hello {
         invite: Some(InviteProof {
@@ -745,8 +763,18 @@ fn handshake_seeds(out: &mut Seeds) {
     ));
     out.push((
         "handshake_frame",
+        "seed-hello-heads".into(),
+        json(&reconnecting),
+    ));
+    out.push((
+        "handshake_frame",
         "seed-welcome".into(),
         json(&Welcome::Accepted),
+    ));
+    out.push((
+        "handshake_frame",
+        "seed-welcome-in-sync".into(),
+        json(&Welcome::AcceptedInSync(vec![0, 3])),
     ));
     out.push((
         "handshake_frame",

@@ -144,6 +144,7 @@ pub fn hello(invite: Option<InviteProof>) -> Vec<u8> {
         device: "00112233445566778899aabbccddeeff".into(),
         label: "hostile".into(),
         invite,
+        heads: String::new(),
     })
     .unwrap()
 }

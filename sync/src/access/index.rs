@@ -182,6 +182,22 @@ impl AccessIndex {
             .any(|tx| tx.borrow().level_of(peer).is_some())
     }
 
+    /// The charters whose access lists admit both `peer` and `me`, with
+    /// each one's level: `(charter, peer's level, mine)`.
+    pub fn shared_with(&self, peer: &str, me: &str) -> Vec<(String, AccessLevel, AccessLevel)> {
+        self.docs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(|(doc, tx)| match &*tx.borrow() {
+                DocAccess::Known(access) => {
+                    Some((doc.clone(), access.level_of(peer)?, access.level_of(me)?))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether `peer` was revoked from a charter here and may sync none: a
     /// device whose connections should end. A device merely absent from
     /// every list (an access list not loaded yet, a peer dialled by hand)

@@ -3,15 +3,18 @@
 //! bound to the peer's authenticated endpoint id. samod re-dials with
 //! backoff after a drop.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use futures::future::BoxFuture;
 use iroh::{Endpoint, EndpointAddr};
 use samod::{DialError, Dialer, Transport};
 
 use crate::access::AccessIndex;
+use crate::library::Library;
 
+use super::agreement;
 use super::envelope::Envelopes;
+use super::in_sync::InSync;
 use super::netsplit::Netsplit;
 use super::protocol::CLOSE_REFUSED;
 use super::wire::{ALPN, FramedStream, Hello, Welcome, WireCounters};
@@ -28,6 +31,8 @@ pub struct Refused {
 
 /// Dials one peer.
 pub struct IrohDialer {
+    /// Weak: the library's repo holds this dialer.
+    library: Weak<Library>,
     index: AccessIndex,
     endpoint: Endpoint,
     addr: EndpointAddr,
@@ -37,16 +42,18 @@ pub struct IrohDialer {
 }
 
 impl IrohDialer {
-    /// A dialer for `addr` that opens with `hello`.
+    /// A dialer for `addr` that opens with `hello` (and, each time, the
+    /// heads of the charters `library` shares with the peer).
     pub fn new(
-        index: AccessIndex,
+        library: &Arc<Library>,
         endpoint: Endpoint,
         addr: EndpointAddr,
         hello: Hello,
         counters: Arc<WireCounters>,
     ) -> Self {
         Self {
-            index,
+            index: library.access_index().clone(),
+            library: Arc::downgrade(library),
             endpoint,
             addr,
             hello,
@@ -78,8 +85,9 @@ impl Dialer for IrohDialer {
     fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<Self::Error>>> {
         let endpoint = self.endpoint.clone();
         let addr = self.addr.clone();
-        let hello = self.hello.clone();
+        let mut hello = self.hello.clone();
         let counters = Arc::clone(&self.counters);
+        let library = self.library.clone();
         let index = self.index.clone();
         let netsplit = self.netsplit.clone();
         Box::pin(async move {
@@ -102,12 +110,21 @@ impl Dialer for IrohDialer {
                 .map_err(DialError::transient)?;
             let (send, recv) = conn.open_bi().await.map_err(DialError::transient)?;
             let mut framed = FramedStream::new(tokio::io::join(recv, send), counters);
+            // The heads as they are now, not when the dialer was made.
+            let candidates = match library.upgrade() {
+                Some(library) => agreement::candidates(&library, &peer).await,
+                None => Vec::new(),
+            };
+            hello.heads = agreement::claims(&candidates);
             framed.send(&hello).await.map_err(DialError::transient)?;
-            let envelopes = match framed.recv::<Welcome>().await {
-                Ok(Welcome::Accepted) => Envelopes::Plain,
-                Ok(Welcome::AcceptedCompact) => {
-                    Envelopes::compact(&endpoint.id().to_string(), &peer)
-                }
+            let compact = || Envelopes::compact(&endpoint.id().to_string(), &peer);
+            let (envelopes, in_sync) = match framed.recv::<Welcome>().await {
+                Ok(Welcome::Accepted) => (Envelopes::Plain, InSync::none()),
+                Ok(Welcome::AcceptedCompact) => (compact(), InSync::none()),
+                Ok(Welcome::AcceptedInSync(places)) => (
+                    compact().with_handshakes(),
+                    InSync::new(agreement::agreed_at(&candidates, &places)),
+                ),
                 Ok(Welcome::Refused(reason)) => {
                     return Err(DialError::PermanentFailure(Refused { peer, reason }));
                 }
@@ -127,7 +144,8 @@ impl Dialer for IrohDialer {
             end_when_revoked(index.clone(), peer.clone(), conn.clone());
             // The QUIC connection lives as long as its streams; keep a handle
             // in the transport anyway so nothing closes it under samod.
-            let transport = framed.into_transport_keeping(index.bind_peer(&peer), envelopes, conn);
+            let transport =
+                framed.into_transport_keeping(index.bind_peer(&peer), envelopes, in_sync, conn);
             Ok(transport)
         })
     }

@@ -15,12 +15,18 @@
 //! authenticated and itself as the target, so a compact frame cannot claim
 //! to come from anyone else; the rebuilt message is then screened like any
 //! other.
+//!
+//! Wire version 3 compacts samod's handshake too ([`handshake`]).
 
 use std::borrow::Cow;
 
 use samod::DocumentId;
 
 use crate::access::peer_id_of;
+
+mod handshake;
+
+use handshake::Handshake;
 
 /// A samod message as it is.
 const TAG_PLAIN: u8 = 0;
@@ -45,6 +51,8 @@ pub enum Envelopes {
         ours: String,
         /// The authenticated remote's samod peer id.
         theirs: String,
+        /// samod's `join` and `peer` compact too (wire version 3).
+        handshakes: bool,
     },
 }
 
@@ -59,14 +67,36 @@ impl Envelopes {
         Self::Compact {
             ours: peer_id_of(ours).to_string(),
             theirs: peer_id_of(theirs).to_string(),
+            handshakes: false,
+        }
+    }
+
+    /// The same, with samod's handshake compact too (wire version 3).
+    #[must_use]
+    pub fn with_handshakes(self) -> Self {
+        match self {
+            Self::Plain => Self::Plain,
+            Self::Compact { ours, theirs, .. } => Self::Compact {
+                ours,
+                theirs,
+                handshakes: true,
+            },
         }
     }
 
     /// Wraps one of samod's outgoing messages for the wire.
     pub fn seal(&self, message: Vec<u8>) -> Vec<u8> {
-        let Self::Compact { ours, theirs } = self else {
+        let Self::Compact {
+            ours,
+            theirs,
+            handshakes,
+        } = self
+        else {
             return message;
         };
+        if *handshakes && let Some(handshake) = Handshake::read(&message, ours, theirs) {
+            return handshake.frame();
+        }
         let Some(Compactable { tag, doc, data }) = Compactable::read(&message, ours, theirs) else {
             let mut frame = Vec::with_capacity(1 + message.len());
             frame.push(TAG_PLAIN);
@@ -82,12 +112,22 @@ impl Envelopes {
 
     /// samod's message from a frame off the wire.
     pub fn open<'a>(&self, frame: &'a [u8]) -> Result<Cow<'a, [u8]>, EnvelopeError> {
-        let Self::Compact { ours, theirs } = self else {
+        let Self::Compact {
+            ours,
+            theirs,
+            handshakes,
+        } = self
+        else {
             return Ok(Cow::Borrowed(frame));
         };
         let (&tag, rest) = frame.split_first().ok_or(EnvelopeError("empty"))?;
         if tag == TAG_PLAIN {
             return Ok(Cow::Borrowed(rest));
+        }
+        if *handshakes && Handshake::is_tag(tag) {
+            return Ok(Cow::Owned(
+                Handshake::parse(tag, rest)?.rebuild(theirs, ours)?,
+            ));
         }
         let kind = match tag {
             TAG_SYNC => "sync",
@@ -102,25 +142,57 @@ impl Envelopes {
         if tag == TAG_UNAVAILABLE && !data.is_empty() {
             return Err(EnvelopeError("data after doc-unavailable"));
         }
-        let fields = if tag == TAG_UNAVAILABLE { 4 } else { 5 };
-        let mut encoder = minicbor::Encoder::new(Vec::with_capacity(data.len() + 96));
-        let written = encoder
-            .map(fields)
-            .and_then(|e| e.str("type")?.str(kind))
-            .and_then(|e| e.str("senderId")?.str(theirs))
-            .and_then(|e| e.str("targetId")?.str(ours))
-            .and_then(|e| e.str("documentId")?.bytes(doc))
-            .and_then(|e| {
-                if tag == TAG_UNAVAILABLE {
-                    Ok(e)
-                } else {
-                    e.str("data")?.bytes(data)
-                }
-            });
-        // Writing to a Vec cannot fail; say so rather than panic if it did.
-        written.map_err(|_| EnvelopeError("cannot be rebuilt"))?;
-        Ok(Cow::Owned(encoder.into_writer()))
+        rebuild(kind, theirs, ours, doc, data).map(Cow::Owned)
     }
+
+    /// The document and Automerge data of `message`, if it is a `sync`
+    /// samod is sending on this connection.
+    pub fn sync_of<'a>(&self, message: &'a [u8]) -> Option<(DocumentId, &'a [u8])> {
+        let Self::Compact { ours, theirs, .. } = self else {
+            return None;
+        };
+        let Compactable { tag, doc, data } = Compactable::read(message, ours, theirs)?;
+        (tag == TAG_SYNC).then_some((doc, data))
+    }
+
+    /// samod's `sync` message about `doc` carrying `data`, as if the peer
+    /// had sent it.
+    pub fn sync_from_peer(&self, doc: &DocumentId, data: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+        let Self::Compact { ours, theirs, .. } = self else {
+            return Err(EnvelopeError("not a compact connection"));
+        };
+        rebuild("sync", theirs, ours, doc.as_bytes(), data)
+    }
+}
+
+/// samod's message of `kind` from `sender` to `target` about `doc`, with
+/// `data` unless it is a `doc-unavailable`.
+fn rebuild(
+    kind: &str,
+    sender: &str,
+    target: &str,
+    doc: &[u8],
+    data: &[u8],
+) -> Result<Vec<u8>, EnvelopeError> {
+    let unavailable = kind == "doc-unavailable";
+    let fields = if unavailable { 4 } else { 5 };
+    let mut encoder = minicbor::Encoder::new(Vec::with_capacity(data.len() + 96));
+    let written = encoder
+        .map(fields)
+        .and_then(|e| e.str("type")?.str(kind))
+        .and_then(|e| e.str("senderId")?.str(sender))
+        .and_then(|e| e.str("targetId")?.str(target))
+        .and_then(|e| e.str("documentId")?.bytes(doc))
+        .and_then(|e| {
+            if unavailable {
+                Ok(e)
+            } else {
+                e.str("data")?.bytes(data)
+            }
+        });
+    // Writing to a Vec cannot fail; say so rather than panic if it did.
+    written.map_err(|_| EnvelopeError("cannot be rebuilt"))?;
+    Ok(encoder.into_writer())
 }
 
 /// The parts of a samod message that a compact frame carries.

@@ -6,7 +6,9 @@
 //! - [`ticket`]: invite tickets.
 //! - [`clock`]: the time invites expire by.
 //! - [`wire`]: framing, limits and the handshake (and, for tests, `wire_tap`);
-//!   [`envelope`]: samod's document messages wrapped compactly (wire version 2).
+//!   [`envelope`]: samod's messages wrapped compactly (wire versions 2 and 3);
+//!   [`in_sync`]: no opening sync for charters both sides hold at the same
+//!   heads (wire version 3), [`agreement`]: which those are.
 //! - [`screen`]: every frame checked before samod reads it.
 //! - [`peers`]: last known addresses of other devices.
 //! - [`protocol`]: the accepting side (iroh `ProtocolHandler`).
@@ -16,9 +18,11 @@
 //! - [`relays`]: the relay each charter's community uses, remembered here.
 //! - [`netsplit`]: network cuts inside one process, for the simulation.
 //! - [`node`]: all of it together around a `Library`.
+pub mod agreement;
 pub mod clock;
 pub mod dialer;
 pub mod envelope;
+pub mod in_sync;
 pub mod netsplit;
 pub mod node;
 pub mod paths;

@@ -15,8 +15,10 @@ use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use samod::{AcceptorEvent, AcceptorHandle};
 
+use super::agreement;
 use super::clock::Clock;
 use super::envelope::Envelopes;
+use super::in_sync::InSync;
 use super::netsplit::Netsplit;
 use super::peers::PeerBook;
 use super::ticket::secret_hash;
@@ -230,16 +232,25 @@ impl ProtocolHandler for GuildProtocol {
             conn.close(CLOSE_REFUSED.into(), reason.as_bytes());
             return Ok(());
         }
-        let welcome = Welcome::accepting(hello.version);
+        let (places, agreed) = if hello.version >= 3 {
+            agreement::agree(&self.library, &remote, &hello.heads).await
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let welcome = Welcome::accepting(hello.version, places);
         framed.send(&welcome).await.map_err(AcceptError::from_err)?;
         self.remember(&remote, &conn);
-        let envelopes = if welcome == Welcome::AcceptedCompact {
-            Envelopes::compact(&self.library.endpoint_id(), &remote)
-        } else {
-            Envelopes::Plain
+        let compact = || Envelopes::compact(&self.library.endpoint_id(), &remote);
+        let (envelopes, in_sync) = match welcome {
+            Welcome::AcceptedCompact => (compact(), InSync::none()),
+            Welcome::AcceptedInSync(_) => (compact().with_handshakes(), InSync::new(agreed)),
+            Welcome::Accepted | Welcome::Refused(_) => (Envelopes::Plain, InSync::none()),
         };
-        let transport =
-            framed.into_transport(self.library.access_index().bind_peer(&remote), envelopes);
+        let transport = framed.into_transport(
+            self.library.access_index().bind_peer(&remote),
+            envelopes,
+            in_sync,
+        );
         let handle = self
             .acceptor
             .accept(transport)

@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{Decoder, Framed, LengthDelimitedCodec};
 
 use super::envelope::Envelopes;
+use super::in_sync::InSync;
 use super::screen::{BoundPeer, Screened};
 
 /// Guild's ALPN: the protocol and its version.
@@ -25,9 +26,12 @@ pub const ALPN: &[u8] = b"guild/sync/1";
 
 /// The wire version this build speaks in its [`Hello`]: 2 adds compact
 /// envelopes ([`Envelopes`]), used when the accepting side answers
-/// [`Welcome::AcceptedCompact`]. A version-1 peer (an older Guild, a raw
-/// client) gets samod's messages as they are, either way round.
-pub const WIRE_VERSION: u32 = 2;
+/// [`Welcome::AcceptedCompact`]; 3 compacts samod's handshake too and
+/// skips the opening sync of charters both sides hold at the same heads
+/// ([`Welcome::AcceptedInSync`], [`super::in_sync`]). A version-1 peer (an
+/// older Guild, a raw client) gets samod's messages as they are, either
+/// way round.
+pub const WIRE_VERSION: u32 = 3;
 
 /// The largest frame a peer may send. A whole compacted charter built from
 /// a long editing history is a few MB; 64 MiB leaves room and still bounds
@@ -45,12 +49,18 @@ const MAX_HANDSHAKE: usize = 16 * 1024;
 pub struct Hello {
     /// Wire version.
     pub version: u32,
-    /// The connecting device's Guild device id (its actor prefix).
+    /// The connecting device's Guild device id (its actor prefix); only
+    /// read with an invite, so left empty without one.
     pub device: String,
-    /// A name for people ("Ana's laptop").
+    /// A name for people ("Ana's laptop"); the same.
     pub label: String,
     /// An invite, when joining.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite: Option<InviteProof>,
+    /// Version 3: the charters this device shares with the peer and a
+    /// digest of the heads it holds each at ([`super::in_sync::Claim`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub heads: String,
 }
 
 /// Proof of an invite: the charter and the secret.
@@ -73,15 +83,21 @@ pub enum Welcome {
     /// ([`Envelopes::Compact`]). Only ever sent to a dialer whose hello
     /// said version 2 or later, so an older one never reads it.
     AcceptedCompact,
+    /// Go ahead, wire version 3: compact envelopes, samod's handshake
+    /// compact too, and the charters at these places in the hello's
+    /// `heads` are held here at the same heads. Only ever sent to a dialer
+    /// whose hello said version 3 or later.
+    AcceptedInSync(Vec<u16>),
 }
 
 impl Welcome {
-    /// The acceptance a dialer whose hello said `version` understands.
-    pub fn accepting(version: u32) -> Self {
-        if version >= 2 {
-            Self::AcceptedCompact
-        } else {
-            Self::Accepted
+    /// The acceptance a dialer whose hello said `version` understands,
+    /// with `in_sync` the places of the charters held at the same heads.
+    pub fn accepting(version: u32, in_sync: Vec<u16>) -> Self {
+        match version {
+            0 | 1 => Self::Accepted,
+            2 => Self::AcceptedCompact,
+            _ => Self::AcceptedInSync(in_sync),
         }
     }
 }
@@ -212,9 +228,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
     /// authenticated remote identity, its messages wrapped as the handshake
     /// agreed (`envelopes`). Every frame the peer sends is opened, then
     /// screened ([`BoundPeer::screen`]): samod only sees messages about
-    /// documents this node holds.
-    pub fn into_transport(self, peer: BoundPeer, envelopes: Envelopes) -> samod::Transport {
-        self.into_transport_keeping(peer, envelopes, ())
+    /// documents this node holds. For the charters agreed `in_sync`, samod
+    /// is handed the peer's opening after the peer's handshake, and its own
+    /// opening stays home ([`InSync`]).
+    pub fn into_transport(
+        self,
+        peer: BoundPeer,
+        envelopes: Envelopes,
+        in_sync: InSync,
+    ) -> samod::Transport {
+        self.into_transport_keeping(peer, envelopes, in_sync, ())
     }
 
     /// As [`Self::into_transport`], holding `keep` alive as long as samod
@@ -223,6 +246,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
         self,
         peer: BoundPeer,
         envelopes: Envelopes,
+        in_sync: InSync,
         keep: K,
     ) -> samod::Transport {
         let Self { inner, counters } = self;
@@ -235,30 +259,41 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> FramedStream<S> {
         // those answers share one writer.
         let (outgoing, to_write) = mpsc::channel::<Vec<u8>>(OUTGOING_QUEUE);
         let (mut answers, answers_to_write) = mpsc::channel::<Vec<u8>>(ANSWER_QUEUE);
+        let mut openings = Some(in_sync.peer_openings());
         tokio::spawn(write_frames(
             sink,
             to_write,
             answers_to_write,
             envelopes.clone(),
+            in_sync,
             Arc::clone(&counters),
             Arc::clone(&keep),
         ));
         let expected = peer.peer_id().clone();
-        let stream = stream.filter_map(move |frame| {
+        let stream = stream.flat_map(move |frame| {
             let _ = &keep;
-            let frame = match frame {
-                Err(e) => Some(Err(e)),
+            let mut messages = Vec::with_capacity(1);
+            match frame {
+                Err(e) => messages.push(Err(e)),
                 Ok(frame) => {
                     counters.count_received(frame.len());
                     match envelopes.open(&frame) {
-                        Err(e) => {
-                            Some(Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+                        Err(e) => messages
+                            .push(Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e))),
+                        Ok(message) => {
+                            messages.extend(screened(&peer, &message, &mut answers));
+                            // The first frame is the peer's handshake; the
+                            // openings it did not send come right after.
+                            for (doc, data) in openings.take().unwrap_or_default() {
+                                if let Ok(opening) = envelopes.sync_from_peer(&doc, &data) {
+                                    messages.extend(screened(&peer, &opening, &mut answers));
+                                }
+                            }
                         }
-                        Ok(message) => screened(&peer, &message, &mut answers),
                     }
                 }
-            };
-            futures::future::ready(frame)
+            }
+            futures::stream::iter(messages)
         });
         samod::Transport::new(stream, outgoing).with_expected_peer_id(expected)
     }
@@ -301,6 +336,7 @@ async fn write_frames<S, K>(
     mut frames: mpsc::Receiver<Vec<u8>>,
     mut answers: mpsc::Receiver<Vec<u8>>,
     envelopes: Envelopes,
+    mut in_sync: InSync,
     counters: Arc<WireCounters>,
     _keep: Arc<K>,
 ) where
@@ -315,6 +351,13 @@ async fn write_frames<S, K>(
             },
             Some(answer) = answers.next() => answer,
         };
+        // The peer was handed this opening in its place.
+        if !in_sync.is_empty()
+            && let Some((doc, data)) = envelopes.sync_of(&frame)
+            && in_sync.drops(&doc, data)
+        {
+            continue;
+        }
         #[cfg(feature = "wire-tap")]
         super::wire_tap::record(&frame);
         let frame = envelopes.seal(frame);

@@ -7,6 +7,7 @@ fn compact() -> Envelopes {
     Envelopes::Compact {
         ours: OURS.into(),
         theirs: THEIRS.into(),
+        handshakes: true,
     }
 }
 
@@ -15,6 +16,7 @@ fn mirrored() -> Envelopes {
     Envelopes::Compact {
         ours: THEIRS.into(),
         theirs: OURS.into(),
+        handshakes: true,
     }
 }
 
@@ -104,6 +106,7 @@ fn a_compact_frame_comes_from_the_authenticated_peer_whatever_it_was_sealed_as()
     let liar = Envelopes::Compact {
         ours: "aaaaaaaaaaaaaaaaaaaaaaaa".into(),
         theirs: OURS.into(),
+        handshakes: true,
     };
     let message = samod_message("sync", "aaaaaaaaaaaaaaaaaaaaaaaa", OURS, Some(b"x"));
     let frame = liar.seal(message);
@@ -130,7 +133,7 @@ fn everything_else_travels_as_it_is() {
     extra.str("data").unwrap().bytes(b"d").unwrap();
     extra.str("extra").unwrap().str("kept").unwrap();
     let cases = [
-        ("samod's handshake", handshake.into_writer()),
+        ("a handshake without metadata", handshake.into_writer()),
         ("a field samod may add", extra.into_writer()),
         (
             "forwarded for another sender",
@@ -219,4 +222,117 @@ fn random_frames_open_or_are_refused_and_never_panic() {
         opened > 1_000 && refused > 1_000,
         "{opened} opened, {refused} refused"
     );
+}
+
+const STORAGE: &str = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+
+/// samod's `join` (no target) or `peer`, as samod writes it.
+fn samod_handshake(target: Option<&str>, storage: Option<&str>, ephemeral: bool) -> Vec<u8> {
+    let mut e = minicbor::Encoder::new(Vec::new());
+    match target {
+        None => {
+            e.map(4).unwrap();
+            e.str("type").unwrap().str("join").unwrap();
+            e.str("senderId").unwrap().str(OURS).unwrap();
+            e.str("supportedProtocolVersions").unwrap();
+            e.array(1).unwrap().str("1").unwrap();
+        }
+        Some(target) => {
+            e.map(5).unwrap();
+            e.str("type").unwrap().str("peer").unwrap();
+            e.str("senderId").unwrap().str(OURS).unwrap();
+            e.str("selectedProtocolVersion").unwrap().str("1").unwrap();
+            e.str("targetId").unwrap().str(target).unwrap();
+        }
+    }
+    e.str("peerMetadata").unwrap();
+    e.map(1 + u64::from(storage.is_some())).unwrap();
+    if let Some(storage) = storage {
+        e.str("storageId").unwrap().str(storage).unwrap();
+    }
+    e.str("isEphemeral").unwrap().bool(ephemeral).unwrap();
+    e.into_writer()
+}
+
+#[test]
+fn samods_handshake_travels_as_a_tag_flags_and_the_storage_id() {
+    for target in [None, Some(THEIRS)] {
+        for storage in [Some(STORAGE), None] {
+            for ephemeral in [false, true] {
+                let message = samod_handshake(target, storage, ephemeral);
+                let frame = compact().seal(message.clone());
+                assert_eq!(
+                    frame.len(),
+                    2 + if storage.is_some() { 16 } else { 0 },
+                    "{target:?} {storage:?} {ephemeral}: {} bytes from {}",
+                    frame.len(),
+                    message.len()
+                );
+                // Rebuilt byte for byte on the other side.
+                assert_eq!(
+                    mirrored().open(&frame).unwrap().as_ref(),
+                    &message[..],
+                    "{target:?} {storage:?} {ephemeral}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_handshake_a_compact_frame_could_not_rebuild_travels_as_it_is() {
+    let join = samod_handshake(None, Some(STORAGE), false);
+    let upper = samod_handshake(None, Some(&STORAGE.to_uppercase()), false);
+    let not_uuid = samod_handshake(None, Some("storage-1"), false);
+    let to_another = samod_handshake(Some(OURS), Some(STORAGE), false);
+    let mut two_versions = minicbor::Encoder::new(Vec::new());
+    two_versions.map(3).unwrap();
+    two_versions.str("type").unwrap().str("join").unwrap();
+    two_versions.str("senderId").unwrap().str(OURS).unwrap();
+    two_versions.str("supportedProtocolVersions").unwrap();
+    two_versions
+        .array(2)
+        .unwrap()
+        .str("1")
+        .unwrap()
+        .str("2")
+        .unwrap();
+    let mut version_2 = join.clone();
+    let at = version_2.windows(2).position(|w| w == b"\x61\x31").unwrap();
+    version_2[at + 1] = b'2';
+    for (what, message) in [
+        ("a storage id in capitals", upper),
+        ("a storage id that is not a UUID", not_uuid),
+        ("a peer message to another target", to_another),
+        ("two protocol versions", two_versions.into_writer()),
+        ("protocol version 2", version_2),
+    ] {
+        let frame = compact().seal(message.clone());
+        assert_eq!(frame[0], TAG_PLAIN, "{what}");
+        assert_eq!(
+            mirrored().open(&frame).unwrap().as_ref(),
+            &message[..],
+            "{what}"
+        );
+    }
+    // Wire version 2 leaves samod's handshake as it is, and does not read
+    // a compact one.
+    let v2 = Envelopes::compact("a", "b");
+    assert_eq!(v2.seal(join.clone())[0], TAG_PLAIN);
+    assert!(v2.open(&compact().seal(join)).is_err());
+}
+
+#[test]
+fn malformed_compact_handshakes_are_refused() {
+    for (what, frame) in [
+        ("no flags", vec![handshake::TAG_JOIN]),
+        ("unknown flags", vec![handshake::TAG_PEER, 4]),
+        ("a short storage id", vec![handshake::TAG_JOIN, 2, 1, 2, 3]),
+        (
+            "bytes after a handshake without one",
+            vec![handshake::TAG_JOIN, 0, 1],
+        ),
+    ] {
+        assert!(compact().open(&frame).is_err(), "{what}");
+    }
 }

@@ -42,11 +42,18 @@ pub(super) struct Dialing {
 
 impl Dialing {
     pub(super) fn hello(&self, invite: Option<InviteProof>) -> Hello {
+        // Who this device is matters only to an inviter admitting it.
+        let (device, label) = if invite.is_some() {
+            (self.library.device().to_hex(), self.label.clone())
+        } else {
+            (String::new(), String::new())
+        };
         Hello {
             version: WIRE_VERSION,
-            device: self.library.device().to_hex(),
-            label: self.label.clone(),
+            device,
+            label,
             invite,
+            heads: String::new(),
         }
     }
 
@@ -64,7 +71,7 @@ impl Dialing {
             return Ok(existing.clone());
         }
         let dialer = IrohDialer::new(
-            self.library.access_index().clone(),
+            &self.library,
             self.endpoint.clone(),
             addr,
             self.hello(invite),
