@@ -46,9 +46,21 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
         [kind, dir, doc] if kind == "guild" => guild_tests::runtime().block_on(async {
             let library =
                 guild_tests::open_library(Path::new(dir), LibraryOptions::interactive()).await?;
+            let opened = status()?;
+            let heads = library.heads(doc).await?;
+            let loaded = status()?;
             let charter = library.charter(doc).await?;
             tokio::time::sleep(settle).await;
             let figures = status()?;
+            // Where the memory goes, stage by stage (note 8).
+            println!(
+                "stages {} {} {} {} {}",
+                opened.1,
+                loaded.0,
+                loaded.1,
+                figures.1,
+                heads.len()
+            );
             drop(charter);
             library.close().await?;
             anyhow::Ok(figures)
@@ -60,6 +72,11 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
 }
 
 fn measure(args: &[&str]) -> Result<(f64, f64)> {
+    measure_with_stages(args).map(|(figures, _)| figures)
+}
+
+/// `(peak, steady)` in MB, and the child's `stages` line if it printed one.
+fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), Option<String>)> {
     let output = Command::new(std::env::current_exe()?)
         .arg(SUBCOMMAND)
         .args(args)
@@ -80,7 +97,11 @@ fn measure(args: &[&str]) -> Result<(f64, f64)> {
         bail!("the memory child printed `{line}`");
     };
     let mb = |kib: u64| kib as f64 / 1024.0;
-    Ok((mb(hwm), mb(rss)))
+    let stages = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("stages "))
+        .map(str::to_owned);
+    Ok(((mb(hwm), mb(rss)), stages))
 }
 
 /// Rows 8a and 8b for the charter `doc` in the data dir `dir`, whose chunks
@@ -89,7 +110,23 @@ pub(crate) fn rows(dir: &Path, doc: &str, bytes: &[u8]) -> Result<Vec<Row>> {
     let file = tempfile::NamedTempFile::new()?;
     std::fs::write(file.path(), bytes)?;
     let raw = measure(&["raw", &file.path().to_string_lossy()])?;
-    let guild = measure(&["guild", &dir.to_string_lossy(), doc])?;
+    let (guild, stages) = measure_with_stages(&["guild", &dir.to_string_lossy(), doc])?;
+    if let Some(stages) = stages {
+        let kib: Vec<f64> = stages
+            .split_whitespace()
+            .filter_map(|v| v.parse::<f64>().ok())
+            .collect();
+        if let [opened, loaded_peak, loaded, hydrated, ..] = kib[..] {
+            eprintln!(
+                "  note 8: Guild's process, resident: {:.1} MB once the library is open, {:.1} MB with the charter loaded (peak so far {:.1} MB), {:.1} MB with its Charter read; raw: {:.1} MB",
+                opened / 1024.0,
+                loaded / 1024.0,
+                loaded_peak / 1024.0,
+                hydrated / 1024.0,
+                raw.1
+            );
+        }
+    }
     Ok(vec![
         Row::new(
             "8a",
