@@ -280,8 +280,10 @@ pub struct InviteOptions {
 impl Node {
     /// Binds the endpoint and starts serving every charter of `library`.
     pub async fn start(library: Library, options: NetOptions) -> Result<Self, NetError> {
+        let started = std::time::Instant::now();
         let paths = PathBook::default();
         let endpoint = bind(&library, &options, &paths).await?;
+        tracing::debug!(ms = started.elapsed().as_millis(), "endpoint bound");
         let library = Arc::new(library);
         let counters = Arc::new(WireCounters::default());
         let acceptor = library
@@ -296,6 +298,7 @@ impl Node {
                 tracing::warn!(%doc, error = %e, "cannot read a charter's access list");
             }
         }
+        tracing::debug!(ms = started.elapsed().as_millis(), "access lists read");
         let peers = PeerBook::open(library.data_dir());
         // Whoever dials us can be dialled back: when this node restarts, it
         // reaches them at once instead of waiting for their next re-dial.

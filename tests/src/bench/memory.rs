@@ -37,46 +37,48 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
     let settle = Duration::from_millis(500);
     let (hwm, rss) = match args {
         [kind, file] if kind == "raw" => {
+            println!("before {}", status()?.1);
             let doc = Automerge::load(&std::fs::read(file)?)?;
             std::thread::sleep(settle);
             let figures = status()?;
             drop(doc);
             figures
         }
-        [kind, dir, doc] if kind == "guild" => guild_tests::runtime().block_on(async {
-            let library =
-                guild_tests::open_library(Path::new(dir), LibraryOptions::interactive()).await?;
-            let opened = status()?;
-            let heads = library.heads(doc).await?;
-            let loaded = status()?;
-            let charter = library.charter(doc).await?;
-            tokio::time::sleep(settle).await;
-            let figures = status()?;
-            // Where the memory goes, stage by stage (note 8).
-            println!(
-                "stages {} {} {} {} {}",
-                opened.1,
-                loaded.0,
-                loaded.1,
-                figures.1,
-                heads.len()
-            );
-            drop(charter);
-            library.close().await?;
-            anyhow::Ok(figures)
-        })?,
+        [kind, dir, doc] if kind == "guild" => {
+            println!("before {}", status()?.1);
+            guild_tests::runtime().block_on(async {
+                let library =
+                    guild_tests::open_library(Path::new(dir), LibraryOptions::interactive())
+                        .await?;
+                let opened = status()?;
+                let heads = library.heads(doc).await?;
+                let loaded = status()?;
+                let charter = library.charter(doc).await?;
+                tokio::time::sleep(settle).await;
+                let figures = status()?;
+                // Where the memory goes, stage by stage (note 8).
+                println!(
+                    "stages {} {} {} {} {}",
+                    opened.1,
+                    loaded.0,
+                    loaded.1,
+                    figures.1,
+                    heads.len()
+                );
+                drop(charter);
+                library.close().await?;
+                anyhow::Ok(figures)
+            })?
+        }
         _ => bail!("usage: bench {SUBCOMMAND} raw FILE | guild DIR DOC"),
     };
     println!("memory {hwm} {rss}");
     Ok(())
 }
 
-fn measure(args: &[&str]) -> Result<(f64, f64)> {
-    measure_with_stages(args).map(|(figures, _)| figures)
-}
-
-/// `(peak, steady)` in MB, and the child's `stages` line if it printed one.
-fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), Option<String>)> {
+/// `(peak, steady)` in MB, the child's resident KiB before it did
+/// anything, and its `stages` line if it printed one.
+fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), f64, Option<String>)> {
     let output = Command::new(std::env::current_exe()?)
         .arg(SUBCOMMAND)
         .args(args)
@@ -97,11 +99,15 @@ fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), Option<String>)> {
         bail!("the memory child printed `{line}`");
     };
     let mb = |kib: u64| kib as f64 / 1024.0;
+    let before = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("before ")?.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
     let stages = stdout
         .lines()
         .find_map(|l| l.strip_prefix("stages "))
         .map(str::to_owned);
-    Ok(((mb(hwm), mb(rss)), stages))
+    Ok(((mb(hwm), mb(rss)), before, stages))
 }
 
 /// Rows 8a and 8b for the charter `doc` in the data dir `dir`, whose chunks
@@ -109,8 +115,8 @@ fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), Option<String>)> {
 pub(crate) fn rows(dir: &Path, doc: &str, bytes: &[u8]) -> Result<Vec<Row>> {
     let file = tempfile::NamedTempFile::new()?;
     std::fs::write(file.path(), bytes)?;
-    let raw = measure(&["raw", &file.path().to_string_lossy()])?;
-    let (guild, stages) = measure_with_stages(&["guild", &dir.to_string_lossy(), doc])?;
+    let (raw, raw_before, _) = measure_with_stages(&["raw", &file.path().to_string_lossy()])?;
+    let (guild, before, stages) = measure_with_stages(&["guild", &dir.to_string_lossy(), doc])?;
     if let Some(stages) = stages {
         let kib: Vec<f64> = stages
             .split_whitespace()
@@ -118,11 +124,13 @@ pub(crate) fn rows(dir: &Path, doc: &str, bytes: &[u8]) -> Result<Vec<Row>> {
             .collect();
         if let [opened, loaded_peak, loaded, hydrated, ..] = kib[..] {
             eprintln!(
-                "  note 8: Guild's process, resident: {:.1} MB once the library is open, {:.1} MB with the charter loaded (peak so far {:.1} MB), {:.1} MB with its Charter read; raw: {:.1} MB",
+                "  note 8: Guild's process, resident: {:.1} MB at start, {:.1} MB once the library is open, {:.1} MB with the charter loaded (peak so far {:.1} MB), {:.1} MB with its Charter read; raw: {:.1} MB at start, {:.1} MB loaded",
+                before / 1024.0,
                 opened / 1024.0,
                 loaded / 1024.0,
                 loaded_peak / 1024.0,
                 hydrated / 1024.0,
+                raw_before / 1024.0,
                 raw.1
             );
         }

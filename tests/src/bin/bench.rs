@@ -75,6 +75,7 @@ fn sizes(profile: Profile, peers: Option<Vec<usize>>) -> Sizes {
 }
 
 fn main() -> Result<()> {
+    guild_tests::init_tracing();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(memory::SUBCOMMAND) {
         return memory::child(&args[1..]);

@@ -227,8 +227,15 @@ async fn run(
     repaint: Repaint,
 ) {
     let identity = profile::read(&config.data_dir);
+    let started = Instant::now();
     let node = match start(&config, identity.as_ref()).await {
-        Ok(node) => Arc::new(node),
+        Ok(node) => {
+            tracing::debug!(
+                ms = started.elapsed().as_millis(),
+                "library open, node started"
+            );
+            Arc::new(node)
+        }
         Err(e) => {
             shared.set(ViewModel {
                 phase: Phase::Failed(crate::one_line(&e)),
@@ -381,7 +388,9 @@ impl Worker {
                 self.section = section;
                 self.vm.reopened_section = Some((doc.clone(), section));
             }
+            let started = Instant::now();
             self.open(&doc).await;
+            tracing::debug!(ms = started.elapsed().as_millis(), "charter opened");
             // Shown before the other charters load: the one the person
             // was working on comes first.
             self.publish();

@@ -464,6 +464,11 @@ impl DocumentActor {
                 }) = self.load_state.take_complete()
                 {
                     self.handle_load(now, out, &snapshots, &incrementals);
+                    // Patched in Guild (see PATCHED.md, patch 7).
+                    self.on_disk_state.loaded_sizes(
+                        snapshots.values().map(Vec::len).sum(),
+                        incrementals.values().map(Vec::len).sum(),
+                    );
                     self.on_disk_state
                         .add_keys(snapshots.into_keys().chain(incrementals.into_keys()));
                 }

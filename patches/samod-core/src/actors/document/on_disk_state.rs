@@ -19,7 +19,16 @@ pub(super) struct OnDiskState {
     deletions: HashSet<StorageKey>,
     running_puts: HashMap<IoTaskId, StorageKey>,
     running_deletes: HashMap<IoTaskId, StorageKey>,
+    /// Patched in Guild (see PATCHED.md, patch 7): the bytes of the
+    /// snapshots on disk, and of the incremental chunks saved beside them.
+    snapshot_bytes: usize,
+    incremental_bytes: usize,
 }
+
+/// Patched in Guild (see PATCHED.md, patch 7): past this many chunks on
+/// disk a document is compacted whatever their size, so an open reads a
+/// bounded number of files.
+const MAX_CHUNKS_ON_DISK: usize = 256;
 
 #[derive(Debug)]
 struct Compaction {
@@ -36,7 +45,18 @@ impl OnDiskState {
             deletions: HashSet::new(),
             running_deletes: HashMap::new(),
             running_puts: HashMap::new(),
+            snapshot_bytes: 0,
+            incremental_bytes: 0,
         }
+    }
+
+    /// Records the sizes of the snapshots and incremental chunks a load
+    /// found.
+    ///
+    /// Patched in Guild (see PATCHED.md, patch 7).
+    pub(super) fn loaded_sizes(&mut self, snapshot_bytes: usize, incremental_bytes: usize) {
+        self.snapshot_bytes = snapshot_bytes;
+        self.incremental_bytes = incremental_bytes;
     }
 
     /// Whether every change up to `heads` has been saved (or was loaded).
@@ -74,8 +94,17 @@ impl OnDiskState {
         // Patched in Guild (see PATCHED.md): with nothing new to save there
         // is nothing to compact either; upstream compacts a freshly loaded
         // document that has more than 10 chunks on disk, writing on a read.
-        let eligible_for_compaction =
+        let upstream_eligible =
             !new_changes.is_empty() && (new_changes.len() > 10 || self.on_disk.len() > 10);
+        // Patched in Guild (see PATCHED.md, patch 7): as automerge-repo JS
+        // does, a compaction rewrites the snapshot only once the
+        // incremental data is at least its size (or the chunks are many);
+        // upstream rewrote a large document's whole snapshot every ten
+        // changes, on the path of the change that triggered it.
+        let new_bytes: usize = new_changes.iter().map(|c| c.raw_bytes().len()).sum();
+        let worth_it = self.incremental_bytes + new_bytes >= self.snapshot_bytes
+            || self.on_disk.len() > MAX_CHUNKS_ON_DISK;
+        let eligible_for_compaction = upstream_eligible && worth_it;
         if self.compaction.is_none() && eligible_for_compaction {
             tracing::debug!(
                 num_changes = new_changes.len(),
@@ -84,7 +113,11 @@ impl OnDiskState {
             );
             let hash = CompactionHash::new(&doc.get_heads());
             let key = StorageKey::snapshot_path(doc_id, &hash);
-            let put_id = out.put(key.clone(), doc.save());
+            let snapshot = doc.save();
+            // Patched in Guild (see PATCHED.md, patch 7).
+            self.snapshot_bytes = snapshot.len();
+            self.incremental_bytes = 0;
+            let put_id = out.put(key.clone(), snapshot);
             let mut supercedes = self.on_disk.clone();
             // Make sure that we don't delete the compaction we're producing
             // somehow One way this can happen is if a previous process got
@@ -97,6 +130,7 @@ impl OnDiskState {
             });
             self.running_puts.insert(put_id, key);
         } else {
+            self.incremental_bytes += new_bytes; // Patched in Guild (see PATCHED.md, patch 7).
             for change in new_changes {
                 let key = StorageKey::incremental_path(doc_id, change.hash());
                 let put_id = out.put(key.clone(), change.raw_bytes().to_vec());
@@ -165,3 +199,6 @@ impl OnDiskState {
         self.on_disk.remove(&key);
     }
 }
+
+#[cfg(test)]
+mod tests; // Patched in Guild (see PATCHED.md, patch 7).
