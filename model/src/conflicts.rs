@@ -4,7 +4,7 @@
 //! deterministically; Guild shows all of them so that people, not the
 //! merge order, decide. Text never conflicts (it merges per character).
 
-use automerge::{ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{ObjId, ObjType, ROOT, ReadDoc, Value, ValueRef};
 use serde::Serialize;
 
 /// One field with more than one concurrent value.
@@ -35,45 +35,63 @@ pub fn scalar_conflicts<D: ReadDoc>(doc: &D) -> Vec<Conflict> {
 }
 
 fn walk<D: ReadDoc>(doc: &D, obj: &ObjId, path: &mut String, out: &mut Vec<Conflict>) {
-    for key in doc.keys(obj) {
+    // One pass over the map, whose items say which keys hold more than one
+    // value: a lookup per key costs a seek into the document, and a long
+    // charter has thousands of keys and almost never a conflict.
+    let items: Vec<(String, bool, Option<ObjId>)> = doc
+        .map_range(obj, ..)
+        .map(|item| {
+            let child = matches!(item.value, ValueRef::Object(ObjType::Map)).then(|| item.id());
+            (item.key.into_owned(), item.conflict, child)
+        })
+        .collect();
+    for (key, conflict, child) in items {
         let len = path.len();
         if !path.is_empty() {
             path.push('.');
         }
         path.push_str(&key);
-        let values = doc.get_all(obj, key.as_str()).unwrap_or_default();
-        let scalars: Vec<ConflictValue> = values
-            .iter()
-            .filter_map(|(value, id)| match value {
-                Value::Scalar(s) => Some(ConflictValue {
-                    value: scalar_text(s),
-                    actor: actor_of(id),
-                }),
-                Value::Object(_) => None,
-            })
-            .collect();
-        if values.len() > 1 && !scalars.is_empty() {
-            // Readers see the value `get` returns; list it first.
-            let mut ordered = scalars;
-            if let Ok(Some((Value::Scalar(winner), id))) = doc.get(obj, key.as_str()) {
-                let winner = ConflictValue {
-                    value: scalar_text(&winner),
-                    actor: actor_of(&id),
-                };
-                if let Some(at) = ordered.iter().position(|v| *v == winner) {
-                    ordered.swap(0, at);
-                }
-            }
-            out.push(Conflict {
-                label: crate::labels::field_of_object_label(doc, obj, path),
-                path: path.clone(),
-                values: ordered,
-            });
+        if conflict {
+            conflict_at(doc, obj, &key, path, out);
         }
-        if let Ok(Some((Value::Object(ObjType::Map), child))) = doc.get(obj, key.as_str()) {
+        if let Some(child) = child {
             walk(doc, &child, path, out);
         }
         path.truncate(len);
+    }
+}
+
+/// The conflict of `key` in `obj` (at `path`), if its values include a
+/// scalar.
+fn conflict_at<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str, path: &str, out: &mut Vec<Conflict>) {
+    let values = doc.get_all(obj, key).unwrap_or_default();
+    let scalars: Vec<ConflictValue> = values
+        .iter()
+        .filter_map(|(value, id)| match value {
+            Value::Scalar(s) => Some(ConflictValue {
+                value: scalar_text(s),
+                actor: actor_of(id),
+            }),
+            Value::Object(_) => None,
+        })
+        .collect();
+    if values.len() > 1 && !scalars.is_empty() {
+        // Readers see the value `get` returns; list it first.
+        let mut ordered = scalars;
+        if let Ok(Some((Value::Scalar(winner), id))) = doc.get(obj, key) {
+            let winner = ConflictValue {
+                value: scalar_text(&winner),
+                actor: actor_of(&id),
+            };
+            if let Some(at) = ordered.iter().position(|v| *v == winner) {
+                ordered.swap(0, at);
+            }
+        }
+        out.push(Conflict {
+            label: crate::labels::field_of_object_label(doc, obj, path),
+            path: path.to_owned(),
+            values: ordered,
+        });
     }
 }
 

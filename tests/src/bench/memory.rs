@@ -31,6 +31,26 @@ fn status() -> Result<(u64, u64)> {
     Ok((field("VmHWM:")?, field("VmRSS:")?))
 }
 
+/// What this process's resident memory is made of, for note 8: its
+/// anonymous pages (heap, stacks) and file pages (the binary's code) in
+/// KiB, and its threads.
+fn composition() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map_or("?", |v| v.trim().trim_end_matches("kB").trim())
+            .to_owned()
+    };
+    format!(
+        "{} {} {}",
+        field("RssAnon:"),
+        field("RssFile:"),
+        field("Threads:")
+    )
+}
+
 /// The child's side: `raw FILE` or `guild DIR DOC`. Prints `memory HWM RSS`.
 pub(crate) fn child(args: &[String]) -> Result<()> {
     // Steady means after the burst of loading has been given back.
@@ -41,6 +61,7 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
             let doc = Automerge::load(&std::fs::read(file)?)?;
             std::thread::sleep(settle);
             let figures = status()?;
+            println!("composition {}", composition());
             drop(doc);
             figures
         }
@@ -56,6 +77,7 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
                 let charter = library.charter(doc).await?;
                 tokio::time::sleep(settle).await;
                 let figures = status()?;
+                println!("composition {}", composition());
                 // Where the memory goes, stage by stage (note 8).
                 println!(
                     "stages {} {} {} {} {}",
@@ -76,9 +98,18 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `(peak, steady)` in MB, the child's resident KiB before it did
-/// anything, and its `stages` line if it printed one.
-fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), f64, Option<String>)> {
+/// What a memory child printed besides its figures.
+struct Printed {
+    /// Resident KiB before it did anything.
+    before: f64,
+    /// Its `stages` line, if any.
+    stages: Option<String>,
+    /// Its `composition` line.
+    composition: String,
+}
+
+/// `(peak, steady)` in MB, and what else the child printed.
+fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), Printed)> {
     let output = Command::new(std::env::current_exe()?)
         .arg(SUBCOMMAND)
         .args(args)
@@ -103,11 +134,18 @@ fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), f64, Option<String>
         .lines()
         .find_map(|l| l.strip_prefix("before ")?.trim().parse::<f64>().ok())
         .unwrap_or(0.0);
-    let stages = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("stages "))
-        .map(str::to_owned);
-    Ok(((mb(hwm), mb(rss)), before, stages))
+    let line = |prefix: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(str::to_owned)
+    };
+    let printed = Printed {
+        before,
+        stages: line("stages "),
+        composition: line("composition ").unwrap_or_default(),
+    };
+    Ok(((mb(hwm), mb(rss)), printed))
 }
 
 /// Rows 8a and 8b for the charter `doc` in the data dir `dir`, whose chunks
@@ -115,9 +153,10 @@ fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), f64, Option<String>
 pub(crate) fn rows(dir: &Path, doc: &str, bytes: &[u8]) -> Result<Vec<Row>> {
     let file = tempfile::NamedTempFile::new()?;
     std::fs::write(file.path(), bytes)?;
-    let (raw, raw_before, _) = measure_with_stages(&["raw", &file.path().to_string_lossy()])?;
-    let (guild, before, stages) = measure_with_stages(&["guild", &dir.to_string_lossy(), doc])?;
-    if let Some(stages) = stages {
+    let (raw, raw_printed) = measure_with_stages(&["raw", &file.path().to_string_lossy()])?;
+    let (guild, printed) = measure_with_stages(&["guild", &dir.to_string_lossy(), doc])?;
+    let (before, raw_before) = (printed.before, raw_printed.before);
+    if let Some(stages) = printed.stages {
         let kib: Vec<f64> = stages
             .split_whitespace()
             .filter_map(|v| v.parse::<f64>().ok())
@@ -135,6 +174,10 @@ pub(crate) fn rows(dir: &Path, doc: &str, bytes: &[u8]) -> Result<Vec<Row>> {
             );
         }
     }
+    eprintln!(
+        "  note 8: steady, anonymous KiB, file KiB, threads: Guild {}, raw {}",
+        printed.composition, raw_printed.composition
+    );
     Ok(vec![
         Row::new(
             "8a",

@@ -473,11 +473,11 @@ impl Worker {
         self.refresh_relay();
         self.presence.clear();
         self.refresh_open().await;
-        self.remember_place();
-        // Shown first: joining the members is a write, and on a long
-        // history the first frame must not wait for it.
+        // Shown first: joining the members and remembering the place are
+        // writes, and the first frame must not wait for them.
         self.vm.drafts = drafts::read(&self.data_dir, &doc);
         self.publish();
+        self.remember_place();
         self.introduce_me().await;
         self.reveal_if_due().await;
         let _ = self.node.connect_peers(&doc).await;
