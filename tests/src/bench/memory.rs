@@ -148,8 +148,8 @@ fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), Printed)> {
     Ok(((mb(hwm), mb(rss)), printed))
 }
 
-/// Rows 8a and 8b for the charter `doc` in the data dir `dir`, whose chunks
-/// concatenated are `bytes`.
+/// Rows 8a and 8b for the charter `doc` in the data dir `dir`, which saved
+/// whole is `bytes` (what the raw side loads).
 pub(crate) fn rows(dir: &Path, doc: &str, bytes: &[u8]) -> Result<Vec<Row>> {
     let file = tempfile::NamedTempFile::new()?;
     std::fs::write(file.path(), bytes)?;

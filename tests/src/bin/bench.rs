@@ -188,7 +188,7 @@ async fn disk_rows(
     }
     if wanted(8) {
         eprintln!("bench: row 8, memory");
-        let bytes = load::bytes_on_disk(kept.dir.path(), &kept.doc)?;
+        let bytes = load::saved_whole(kept.dir.path(), &kept.doc)?;
         report(memory::rows(kept.dir.path(), &kept.doc, &bytes)?);
     }
     if wanted(5) {
