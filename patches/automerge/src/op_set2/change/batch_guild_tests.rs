@@ -128,7 +128,13 @@ fn a_small_change_into_a_long_text_visits_only_its_neighbourhood() {
 }
 
 /// A random edit of `text` (and of `list`, if any) in one transaction.
-fn random_edit(doc: &mut Automerge, text: &ObjId, list: Option<&ObjId>, marks: bool, rng: &mut Rng) {
+fn random_edit(
+    doc: &mut Automerge,
+    text: &ObjId,
+    list: Option<&ObjId>,
+    marks: bool,
+    rng: &mut Rng,
+) {
     let mut tx = doc.transaction();
     for _ in 0..1 + rng.below(4) {
         let len = tx.length(text);
