@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{Queryable, by};
 use guild_model::{Op, ProseField};
 use guild_sync::DataDir;
 use guild_sync::net::node::NetOptions;
@@ -175,14 +175,7 @@ fn guild_frames(dir: &Path, id: &str) -> Result<(FrameTimes, Duration)> {
         .as_ref()
         .map_or(0, |o| o.view.charter.purpose.text.as_str().chars().count())
         + 1;
-    let purpose = harness
-        .query_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Purpose")
-        .context("no Purpose field")?;
-    purpose.focus();
-    harness.step();
-    harness
-        .get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Purpose")
-        .type_text("¶");
+    type_into_purpose(&mut harness, "¶")?;
     let keystroke = timed_step(&mut harness);
     wait_until(&mut harness, "the keystroke saved", |h| {
         h.state()
@@ -233,6 +226,27 @@ fn guild_frames(dir: &Path, id: &str) -> Result<(FrameTimes, Duration)> {
         },
         first_frame,
     ))
+}
+
+/// Focuses the Purpose field and types `text` into it. A long purpose is
+/// drawn paragraph by paragraph: this types into the first.
+fn type_into_purpose(harness: &mut Harness<'_, GuildApp>, text: &str) -> Result<()> {
+    let purpose = || {
+        by().role(egui::accesskit::Role::MultilineTextInput)
+            .label_contains("Purpose")
+    };
+    harness
+        .query_all(purpose())
+        .next()
+        .context("no Purpose field")?
+        .focus();
+    harness.step();
+    harness
+        .query_all(purpose())
+        .next()
+        .context("no Purpose field")?
+        .type_text(text);
+    Ok(())
 }
 
 fn plain_frames(text: &str) -> FrameTimes {

@@ -985,6 +985,7 @@ mod history;
 mod knock;
 mod laptop;
 mod layout;
+mod long_text;
 mod share;
 mod small;
 mod sync_indicator;

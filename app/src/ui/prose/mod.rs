@@ -7,6 +7,12 @@
 //! edit with Automerge cursors. When a peer's edit arrives and nothing is
 //! pending here, the text is replaced and the caret shifted past whatever
 //! was inserted or deleted before it.
+//!
+//! A long text (from [`paragraphs::LONG_TEXT`] bytes) is drawn by
+//! [`paragraphs`], one paragraph at a time and only what is on screen;
+//! the sending above is the same for it.
+
+mod paragraphs;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -15,6 +21,7 @@ use automerge::ChangeHash;
 use egui::text::{CCursor, CCursorRange};
 use guild_model::{Op, ProseField, single_splice};
 
+use self::paragraphs::{LONG_TEXT, Paragraphs, SHORT_TEXT};
 use super::commands::UiCommand;
 use super::view_model::OpenCharter;
 
@@ -34,6 +41,8 @@ struct ProseEditor {
     /// After sending: the heads that were current then; snapshots still at
     /// those heads do not have our edit yet and must not overwrite it.
     sent_from: Option<Vec<ChangeHash>>,
+    /// Set while the text is long enough to be drawn paragraph by paragraph.
+    paragraphs: Option<Paragraphs>,
 }
 
 impl ProseEditor {
@@ -47,13 +56,104 @@ impl ProseEditor {
             dirty: false,
             last_typed: Instant::now(),
             sent_from: None,
+            paragraphs: None,
         }
+    }
+
+    /// Draws the buffer, as one `TextEdit` or paragraph by paragraph
+    /// depending on its length, and says whether it was typed into and
+    /// whether the keyboard focus left it.
+    fn draw(
+        &mut self,
+        ui: &mut egui::Ui,
+        id: egui::Id,
+        field: ProseField,
+        rows: usize,
+        hint: &str,
+        label: egui::Id,
+    ) -> (bool, bool) {
+        let long = if self.paragraphs.is_some() {
+            self.buffer.len() >= SHORT_TEXT
+        } else {
+            self.buffer.len() >= LONG_TEXT
+        };
+        match (&mut self.paragraphs, long) {
+            (None, true) => {
+                let mut paragraphs = Paragraphs::default();
+                if ui.memory(|m| m.has_focus(id))
+                    && let Some(range) =
+                        egui::TextEdit::load_state(ui.ctx(), id).and_then(|s| s.cursor.char_range())
+                {
+                    paragraphs.place_caret((range.primary.index.0, range.secondary.index.0));
+                }
+                self.paragraphs = Some(paragraphs);
+            }
+            (Some(paragraphs), false) => {
+                if let Some((primary, secondary)) = paragraphs.caret(ui.ctx(), id) {
+                    let mut state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
+                    state.cursor.set_char_range(Some(CCursorRange::two(
+                        CCursor::new(secondary),
+                        CCursor::new(primary),
+                    )));
+                    state.store(ui.ctx(), id);
+                    ui.memory_mut(|m| m.request_focus(id));
+                }
+                self.paragraphs = None;
+            }
+            _ => {}
+        }
+        if let Some(paragraphs) = &mut self.paragraphs {
+            let drawn = paragraphs.show(ui, id, &mut self.buffer, field.label(), true);
+            return (drawn.changed, drawn.lost_focus);
+        }
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(&mut self.buffer)
+                    .id(id)
+                    .desired_rows(rows)
+                    .desired_width(f32::INFINITY)
+                    .hint_text(hint),
+            )
+            .labelled_by(label);
+        (response.changed(), response.lost_focus())
+    }
+
+    /// Keeps the caret on the same character when the buffer becomes `new`.
+    fn shift_caret(&mut self, ctx: &egui::Context, id: egui::Id, new: &str) {
+        let Some((pos, delete, insert)) = single_splice(&self.buffer, new) else {
+            return;
+        };
+        let inserted = insert.chars().count();
+        let shift = |at: usize| shifted(at, pos, delete, inserted);
+        if let Some(paragraphs) = &mut self.paragraphs {
+            if let Some((primary, secondary)) = paragraphs.caret(ctx, id) {
+                paragraphs.place_caret((shift(primary), shift(secondary)));
+            }
+            return;
+        }
+        let Some(mut state) = egui::TextEdit::load_state(ctx, id) else {
+            return;
+        };
+        let Some(range) = state.cursor.char_range() else {
+            return;
+        };
+        let range = CCursorRange {
+            primary: CCursor::new(shift(range.primary.index.0)),
+            secondary: CCursor::new(shift(range.secondary.index.0)),
+            ..range
+        };
+        state.cursor.set_char_range(Some(range));
+        state.store(ctx, id);
     }
 }
 
 /// The editors of the open charter's prose fields.
 #[derive(Default)]
-pub(crate) struct ProseEditors(HashMap<ProseField, ProseEditor>);
+pub(crate) struct ProseEditors {
+    editors: HashMap<ProseField, ProseEditor>,
+    /// How a long text drawn read-only is laid out.
+    read_only: HashMap<ProseField, Paragraphs>,
+}
 
 /// The current text of a prose field in the charter.
 pub(crate) fn field_text(open: &OpenCharter, field: ProseField) -> &str {
@@ -97,6 +197,18 @@ impl ProseEditors {
             // (and whatever it has not sent yet) alone. An old version read
             // in the history is drawn here too, beside the live charter.
             let label = ui.label(egui::RichText::new(field.label()).strong());
+            if snapshot.len() >= LONG_TEXT {
+                let mut text = snapshot.to_owned();
+                let id = ui.make_persistent_id(("prose", field.name()));
+                self.read_only.entry(field).or_default().show(
+                    ui,
+                    id,
+                    &mut text,
+                    field.label(),
+                    false,
+                );
+                return;
+            }
             let mut text = snapshot;
             ui.add(
                 egui::TextEdit::multiline(&mut text)
@@ -110,7 +222,7 @@ impl ProseEditors {
         }
         let heads = &open.view.heads;
         let editor = self
-            .0
+            .editors
             .entry(field)
             .or_insert_with(|| ProseEditor::new(doc, snapshot, heads));
         if editor.doc != *doc {
@@ -126,7 +238,7 @@ impl ProseEditors {
         if !editor.dirty && !waiting && editor.base != *heads {
             if editor.synced != snapshot {
                 if editor.buffer != snapshot {
-                    shift_caret(ui.ctx(), id, &editor.buffer, snapshot);
+                    editor.shift_caret(ui.ctx(), id, snapshot);
                     snapshot.clone_into(&mut editor.buffer);
                 }
                 snapshot.clone_into(&mut editor.synced);
@@ -135,16 +247,8 @@ impl ProseEditors {
         }
 
         let label = ui.label(egui::RichText::new(field.label()).strong());
-        let response = ui
-            .add(
-                egui::TextEdit::multiline(&mut editor.buffer)
-                    .id(id)
-                    .desired_rows(rows)
-                    .desired_width(f32::INFINITY)
-                    .hint_text(hint),
-            )
-            .labelled_by(label.id);
-        if response.changed() {
+        let (changed, lost_focus) = editor.draw(ui, id, field, rows, hint, label.id);
+        if changed {
             editor.dirty = true;
             editor.last_typed = Instant::now();
         }
@@ -152,7 +256,7 @@ impl ProseEditors {
         // an emptied title is not sent, and leaving the field brings the
         // old one back.
         if field == ProseField::Title && editor.buffer.trim().is_empty() {
-            if response.lost_focus() {
+            if lost_focus {
                 editor.buffer.clone_from(&editor.synced);
                 editor.dirty = false;
             } else {
@@ -165,7 +269,7 @@ impl ProseEditors {
         }
         if editor.dirty {
             let paused = editor.last_typed.elapsed() >= PAUSE;
-            if paused || response.lost_focus() {
+            if paused || lost_focus {
                 if let Some((pos, delete, insert)) = single_splice(&editor.synced, &editor.buffer) {
                     send(UiCommand::Edit {
                         doc: doc.clone(),
@@ -188,34 +292,14 @@ impl ProseEditors {
     }
 }
 
-/// Keeps the caret on the same character when `old` becomes `new`.
-fn shift_caret(ctx: &egui::Context, id: egui::Id, old: &str, new: &str) {
-    let Some(mut state) = egui::TextEdit::load_state(ctx, id) else {
-        return;
-    };
-    let Some(range) = state.cursor.char_range() else {
-        return;
-    };
-    let Some((pos, delete, insert)) = single_splice(old, new) else {
-        return;
-    };
-    let inserted = insert.chars().count();
-    let move_one = |c: CCursor| {
-        let at = c.index.0;
-        let moved = if at <= pos {
-            at
-        } else if at >= pos + delete {
-            at - delete + inserted
-        } else {
-            pos + inserted
-        };
-        CCursor::new(moved)
-    };
-    let range = CCursorRange {
-        primary: move_one(range.primary),
-        secondary: move_one(range.secondary),
-        ..range
-    };
-    state.cursor.set_char_range(Some(range));
-    state.store(ctx, id);
+/// Where character `at` is once `delete` characters at `pos` are replaced
+/// by `inserted` ones: inside the replaced run, it goes to its end.
+fn shifted(at: usize, pos: usize, delete: usize, inserted: usize) -> usize {
+    if at <= pos {
+        at
+    } else if at >= pos + delete {
+        at - delete + inserted
+    } else {
+        pos + inserted
+    }
 }
