@@ -525,10 +525,12 @@ fn a_trace_sized_charter_opens_and_stays_responsive() {
     let overview = frame_times(&mut harness, 40);
     go_to(&mut harness, "Purpose");
     let idle = frame_times(&mut harness, 40);
-    // A local keystroke at the start of the 104,852-character purpose.
-    text_input(&harness, "Purpose").focus();
+    // A local keystroke into the 104,852-character purpose, which is drawn
+    // paragraph by paragraph: into the first.
+    let first = format!("Purpose, paragraph 1 of {}", trace.end.split('\n').count());
+    text_input(&harness, &first).focus();
     harness.step();
-    text_input(&harness, "Purpose").type_text("¶");
+    text_input(&harness, &first).type_text("¶");
     let keystroke = frame_times(&mut harness, 1);
     wait_for(&mut harness, "the keystroke to be saved", |vm| {
         on_charter(vm, |c| {
@@ -566,7 +568,7 @@ fn a_trace_sized_charter_opens_and_stays_responsive() {
     let merged_after = start.elapsed();
     let remote = frame_times(&mut harness, 1);
     assert!(
-        text_input(&harness, "Purpose")
+        text_input(&harness, &first)
             .value()
             .unwrap_or_default()
             .contains("[remote]"),

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use automerge::{Automerge, ROOT, transaction::Transactable};
 use guild_sync::{DurableStorage, StoreOptions};
@@ -237,4 +238,59 @@ async fn a_change_after_a_load_is_saved() {
     let again = reload(open(tmp.path()), &id).await.expect("found");
     assert_eq!(again.get_heads(), heads);
     assert_eq!(get_n(&again), Some(100));
+}
+
+/// samod-core patch 8: a run that wrote many chunks of a large document
+/// compacts it as the repo stops, so the next open reads one snapshot; the
+/// run after, which only reads it, writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_after_many_changes_to_a_large_document_leaves_one_snapshot() {
+    use automerge::ObjType;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = open(tmp.path());
+    let repo = Repo::build_tokio().with_storage(store.clone()).load().await;
+    let mut large = Automerge::new();
+    let mut tx = large.transaction();
+    let text = tx.put_object(ROOT, "text", ObjType::Text).expect("text");
+    // Letters that do not compress, so that the snapshot outweighs the
+    // changes and patch 7 does not compact on the way.
+    let mut seed = 0x2545_f491_u32;
+    let letters: String = (0..20_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            char::from(b'a' + u8::try_from(seed % 26).expect("a letter"))
+        })
+        .collect();
+    tx.splice_text(&text, 0, 0, &letters).expect("splice");
+    tx.commit();
+    let handle = within("create", repo.create(large))
+        .await
+        .expect("repo running");
+    for i in 0..30 {
+        handle.with_document(|d| {
+            let mut tx = d.transaction();
+            tx.put(ROOT, "n", i).expect("put");
+            tx.commit();
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let id = handle.document_id().clone();
+    let heads = handle.with_document(|d| d.get_heads());
+    let id_str = id.to_string();
+    store.flush().await.expect("saved");
+    let incrementals = tree(&chunk_dir(tmp.path(), &id_str, "incremental")).len();
+    // More than patch 8's bound of eight, fewer than patch 7's 256.
+    assert!(incrementals > 10, "{incrementals} chunks before the stop");
+    within("stop", repo.stop()).await;
+    store.flush().await.expect("saved");
+    drop(store);
+    assert_eq!(tree(&chunk_dir(tmp.path(), &id_str, "snapshot")).len(), 1);
+    assert_eq!(
+        tree(&chunk_dir(tmp.path(), &id_str, "incremental")).len(),
+        0
+    );
+    let doc = load_without_writing(tmp.path(), &id).await;
+    assert_eq!(doc.get_heads(), heads);
 }

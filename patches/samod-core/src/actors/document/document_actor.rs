@@ -377,6 +377,11 @@ impl DocumentActor {
             ActorInput::Terminate => {
                 // Patched in Guild (see PATCHED.md).
                 self.save_sync_states(now, out, &|_| true);
+                // Patched in Guild (see PATCHED.md, patch 8).
+                if self.run_state == RunState::Running {
+                    self.on_disk_state
+                        .compact_before_stop(out, &self.document_id, &self.doc);
+                }
                 if self.run_state == RunState::Running {
                     self.run_state = RunState::Stopping;
                 }
@@ -487,7 +492,9 @@ impl DocumentActor {
         }
         if self.run_state == RunState::Stopping {
             // Patched in Guild (see PATCHED.md): sync states too.
-            if self.on_disk_state.is_flushed() && self.persisted_sync.is_flushed() {
+            // Patched in Guild (see PATCHED.md, patch 8): and the deletes
+            // of a compaction made on the way out.
+            if self.on_disk_state.flush_before_stop(out) && self.persisted_sync.is_flushed() {
                 self.run_state = RunState::Stopped;
                 out.send_terminated();
                 out.stopped = true;

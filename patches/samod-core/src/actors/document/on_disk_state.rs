@@ -23,12 +23,20 @@ pub(super) struct OnDiskState {
     /// snapshots on disk, and of the incremental chunks saved beside them.
     snapshot_bytes: usize,
     incremental_bytes: usize,
+    /// Patched in Guild (see PATCHED.md, patch 8): incremental chunks were
+    /// written since the load, so stopping may compact.
+    saved_since_load: bool,
 }
 
 /// Patched in Guild (see PATCHED.md, patch 7): past this many chunks on
 /// disk a document is compacted whatever their size, so an open reads a
 /// bounded number of files.
 const MAX_CHUNKS_ON_DISK: usize = 256;
+
+/// Patched in Guild (see PATCHED.md, patch 8): a document that wrote
+/// incremental chunks in this run and has more than this many on disk is
+/// compacted when its actor stops, so the next open reads one snapshot.
+const COMPACT_ON_STOP_ABOVE: usize = 8;
 
 #[derive(Debug)]
 struct Compaction {
@@ -47,6 +55,7 @@ impl OnDiskState {
             running_puts: HashMap::new(),
             snapshot_bytes: 0,
             incremental_bytes: 0,
+            saved_since_load: false,
         }
     }
 
@@ -111,26 +120,11 @@ impl OnDiskState {
                 num_on_disk = self.on_disk.len(),
                 "compacting changes"
             );
-            let hash = CompactionHash::new(&doc.get_heads());
-            let key = StorageKey::snapshot_path(doc_id, &hash);
-            let snapshot = doc.save();
-            // Patched in Guild (see PATCHED.md, patch 7).
-            self.snapshot_bytes = snapshot.len();
-            self.incremental_bytes = 0;
-            let put_id = out.put(key.clone(), snapshot);
-            let mut supercedes = self.on_disk.clone();
-            // Make sure that we don't delete the compaction we're producing
-            // somehow One way this can happen is if a previous process got
-            // killed after writing the compacted chunk but before deleting the
-            // incremental changes.
-            supercedes.remove(&key);
-            self.compaction = Some(Compaction {
-                task: put_id,
-                supercedes,
-            });
-            self.running_puts.insert(put_id, key);
+            self.compact(out, doc_id, doc);
         } else {
             self.incremental_bytes += new_bytes; // Patched in Guild (see PATCHED.md, patch 7).
+            // Patched in Guild (see PATCHED.md, patch 8).
+            self.saved_since_load |= !new_changes.is_empty();
             for change in new_changes {
                 let key = StorageKey::incremental_path(doc_id, change.hash());
                 let put_id = out.put(key.clone(), change.raw_bytes().to_vec());
@@ -138,16 +132,73 @@ impl OnDiskState {
             }
         }
 
-        for deletion in self.deletions.drain() {
-            let delete_id = out.delete(deletion.clone());
-            self.running_deletes.insert(delete_id, deletion);
-        }
+        self.delete_superseded(out);
 
         self.last_saved_heads = Some(doc.get_heads());
     }
 
-    pub(super) fn is_flushed(&self) -> bool {
-        self.running_puts.is_empty()
+    /// Writes the whole document as a snapshot that supersedes every chunk
+    /// on disk (deleted once it is written).
+    fn compact(&mut self, out: &mut DocActorResult, doc_id: &DocumentId, doc: &Automerge) {
+        let hash = CompactionHash::new(&doc.get_heads());
+        let key = StorageKey::snapshot_path(doc_id, &hash);
+        let snapshot = doc.save();
+        // Patched in Guild (see PATCHED.md, patch 7).
+        self.snapshot_bytes = snapshot.len();
+        self.incremental_bytes = 0;
+        let put_id = out.put(key.clone(), snapshot);
+        let mut supercedes = self.on_disk.clone();
+        // Make sure that we don't delete the compaction we're producing
+        // somehow One way this can happen is if a previous process got
+        // killed after writing the compacted chunk but before deleting the
+        // incremental changes.
+        supercedes.remove(&key);
+        self.compaction = Some(Compaction {
+            task: put_id,
+            supercedes,
+        });
+        self.running_puts.insert(put_id, key);
+    }
+
+    /// Sends the deletes of the chunks a finished compaction superseded.
+    fn delete_superseded(&mut self, out: &mut DocActorResult) {
+        for deletion in self.deletions.drain() {
+            let delete_id = out.delete(deletion.clone());
+            self.running_deletes.insert(delete_id, deletion);
+        }
+    }
+
+    /// Compacts a document that wrote chunks in this run and has more than
+    /// [`COMPACT_ON_STOP_ABOVE`] on disk, as its actor stops.
+    ///
+    /// Patched in Guild (see PATCHED.md, patch 8): patch 7 leaves up to
+    /// [`MAX_CHUNKS_ON_DISK`] chunks beside a large document's snapshot,
+    /// and the next open applies them all. A document only read in this
+    /// run is left as it is: an open writes nothing.
+    pub(super) fn compact_before_stop(
+        &mut self,
+        out: &mut DocActorResult,
+        doc_id: &DocumentId,
+        doc: &Automerge,
+    ) {
+        if self.saved_since_load
+            && self.compaction.is_none()
+            && self.on_disk.len() > COMPACT_ON_STOP_ABOVE
+            && self.last_saved_heads.as_deref() == Some(&doc.get_heads()[..])
+        {
+            tracing::debug!(num_on_disk = self.on_disk.len(), "compacting before stop");
+            self.compact(out, doc_id, doc);
+            self.saved_since_load = false;
+        }
+    }
+
+    /// While stopping: sends the deletes a compaction left, and says
+    /// whether every write and delete has finished.
+    ///
+    /// Patched in Guild (see PATCHED.md, patch 8).
+    pub(super) fn flush_before_stop(&mut self, out: &mut DocActorResult) -> bool {
+        self.delete_superseded(out);
+        self.running_puts.is_empty() && self.running_deletes.is_empty()
     }
 
     pub(super) fn has_task(&self, task_id: IoTaskId) -> bool {

@@ -2,6 +2,9 @@
 //! compacted every ten changes, only once its incremental data reaches the
 //! size of its snapshot (or its chunks pass a bound); a small one is
 //! compacted as upstream does.
+//!
+//! Patch 8: a document that wrote chunks in this run is compacted as its
+//! actor stops; one only read is not.
 
 use automerge::transaction::Transactable as _;
 use automerge::{ObjType, ROOT};
@@ -97,4 +100,62 @@ fn a_small_document_is_compacted_as_upstream_does() {
     // Its changes soon outweigh its snapshot: every ten or so, as before.
     let compactions = type_and_save(&mut doc, &mut state, &doc_id, 50);
     assert!(compactions >= 3, "{compactions} compactions");
+}
+
+/// What stopping the document writes: (snapshots put, deletes sent), every
+/// task completed.
+fn stop(doc: &Automerge, state: &mut OnDiskState, doc_id: &DocumentId) -> (usize, usize) {
+    let mut out = DocActorResult::new();
+    state.compact_before_stop(&mut out, doc_id, doc);
+    let (mut snapshots, mut deletes) = (0, 0);
+    for _ in 0..3 {
+        for task in std::mem::take(&mut out.io_tasks) {
+            match &task.action {
+                DocumentIoTask::Storage(StorageTask::Put { key, .. }) => {
+                    assert!(key.to_string().contains("snapshot"), "{key}");
+                    snapshots += 1;
+                    state.task_complete(task.task_id, StorageResult::Put);
+                }
+                DocumentIoTask::Storage(StorageTask::Delete { .. }) => {
+                    deletes += 1;
+                    state.task_complete(task.task_id, StorageResult::Delete);
+                }
+                other => panic!("unexpected task {other:?}"),
+            }
+        }
+        if state.flush_before_stop(&mut out) && out.io_tasks.is_empty() {
+            return (snapshots, deletes);
+        }
+    }
+    panic!("stopping never finished");
+}
+
+#[test]
+fn a_document_written_in_this_run_is_compacted_when_it_stops() {
+    let doc_id = DocumentId::new(&mut rand::rng());
+    let mut state = OnDiskState::new();
+    let mut doc = saved_doc(20_000, &mut state, &doc_id);
+    assert_eq!(type_and_save(&mut doc, &mut state, &doc_id, 20), 0);
+    // The snapshot and the 20 chunks give way to one new snapshot.
+    assert_eq!(stop(&doc, &mut state, &doc_id), (1, 21));
+    assert_eq!(state.on_disk.len(), 1);
+}
+
+#[test]
+fn a_document_only_read_or_barely_written_is_not_compacted_when_it_stops() {
+    let doc_id = DocumentId::new(&mut rand::rng());
+    let mut state = OnDiskState::new();
+    let mut doc = saved_doc(20_000, &mut state, &doc_id);
+    type_and_save(&mut doc, &mut state, &doc_id, 20);
+    // A later run that only reads the document leaves its chunks alone.
+    let mut read = OnDiskState::new();
+    read.loaded_sizes(state.snapshot_bytes, state.incremental_bytes);
+    read.loaded(doc.get_heads());
+    read.add_keys(state.on_disk.iter().cloned());
+    assert_eq!(stop(&doc, &mut read, &doc_id), (0, 0));
+    // So does one that wrote a few chunks only.
+    let mut few = OnDiskState::new();
+    let mut small = saved_doc(20_000, &mut few, &doc_id);
+    type_and_save(&mut small, &mut few, &doc_id, COMPACT_ON_STOP_ABOVE - 1);
+    assert_eq!(stop(&small, &mut few, &doc_id), (0, 0));
 }
