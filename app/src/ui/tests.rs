@@ -99,14 +99,20 @@ fn text_input<'h>(harness: &'h Harness<'_, GuildApp>, label: &'h str) -> egui_ki
         .unwrap_or_else(|| panic!("no text input labelled {label:?}"))
 }
 
-pub(crate) fn type_into(harness: &mut Harness<'_, GuildApp>, label: &str, text: &str) {
+/// Gives the text input labelled `label` the keyboard focus, trying a few
+/// frames (a window still settling can take the first request elsewhere).
+pub(crate) fn focus(harness: &mut Harness<'_, GuildApp>, label: &str) {
     for _ in 0..5 {
         text_input(harness, label).focus();
         harness.run_steps(2);
         if text_input(harness, label).is_focused() {
-            break;
+            return;
         }
     }
+}
+
+pub(crate) fn type_into(harness: &mut Harness<'_, GuildApp>, label: &str, text: &str) {
+    focus(harness, label);
     text_input(harness, label).type_text(text);
     harness.run_steps(2);
     let value = text_input(harness, label).value().unwrap_or_default();

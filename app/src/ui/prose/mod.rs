@@ -103,7 +103,7 @@ impl ProseEditor {
             _ => {}
         }
         if let Some(paragraphs) = &mut self.paragraphs {
-            let drawn = paragraphs.show(ui, id, &mut self.buffer, field.label(), true);
+            let drawn = paragraphs.show(ui, id, &mut self.buffer, field.label());
             return (drawn.changed, drawn.lost_focus);
         }
         let response = ui
@@ -198,14 +198,12 @@ impl ProseEditors {
             // in the history is drawn here too, beside the live charter.
             let label = ui.label(egui::RichText::new(field.label()).strong());
             if snapshot.len() >= LONG_TEXT {
-                let mut text = snapshot.to_owned();
                 let id = ui.make_persistent_id(("prose", field.name()));
-                self.read_only.entry(field).or_default().show(
+                self.read_only.entry(field).or_default().show_read_only(
                     ui,
                     id,
-                    &mut text,
+                    snapshot,
                     field.label(),
-                    false,
                 );
                 return;
             }

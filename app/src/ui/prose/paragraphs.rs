@@ -107,49 +107,17 @@ impl Paragraphs {
     }
 
     /// Draws `text` and applies what was typed to it.
-    pub(crate) fn show(
-        &mut self,
-        ui: &mut Ui,
-        id: Id,
-        text: &mut String,
-        label: &str,
-        editable: bool,
-    ) -> Drawn {
+    pub(crate) fn show(&mut self, ui: &mut Ui, id: Id, text: &mut String, label: &str) -> Drawn {
         self.split(text);
         let had_focus = self.focused_index(ui, id).is_some();
         let mut changed = false;
-        if editable
-            && let Some(index) = self.focused_index(ui, id)
+        if let Some(index) = self.focused_index(ui, id)
             && self.cross_border(ui, index, text)
         {
             changed = true;
             self.split(text);
         }
-        let width = ui.available_width();
-        if (width - self.width).abs() > 0.5 || self.heights.len() > 4 * self.list.len() + 64 {
-            self.heights.clear();
-            self.width = width;
-        }
-        let target = self.take_place(ui, id);
-        let focused = self.focused_index(ui, id);
-        let any_focus = focused.is_some() || target.is_some();
-        let visuals = ui.visuals();
-        let stroke = if any_focus {
-            visuals.selection.stroke
-        } else {
-            visuals.widgets.inactive.bg_stroke
-        };
-        let frame = egui::Frame::new()
-            .fill(visuals.extreme_bg_color)
-            .stroke(stroke)
-            .corner_radius(visuals.widgets.inactive.corner_radius)
-            .inner_margin(egui::Margin::symmetric(0, 2));
-        let (edit, new_focus) = frame
-            .show(ui, |ui| {
-                self.draw_list(ui, id, text, label, editable, [focused, target])
-            })
-            .inner;
-        self.focus = new_focus;
+        let edit = self.framed(ui, id, text, label, true);
         if let Some(Typed {
             index,
             text: typed,
@@ -175,6 +143,50 @@ impl Paragraphs {
             changed,
             lost_focus: had_focus && !keeps_focus,
         }
+    }
+
+    /// Draws `text`, which cannot be typed into (it can be selected).
+    pub(crate) fn show_read_only(&mut self, ui: &mut Ui, id: Id, text: &str, label: &str) {
+        self.split(text);
+        self.framed(ui, id, text, label, false);
+    }
+
+    /// Draws the paragraphs in one frame, outlined while one has the focus;
+    /// returns what was typed.
+    fn framed(
+        &mut self,
+        ui: &mut Ui,
+        id: Id,
+        text: &str,
+        label: &str,
+        editable: bool,
+    ) -> Option<Typed> {
+        let width = ui.available_width();
+        if (width - self.width).abs() > 0.5 || self.heights.len() > 4 * self.list.len() + 64 {
+            self.heights.clear();
+            self.width = width;
+        }
+        let target = self.take_place(ui, id);
+        let focused = self.focused_index(ui, id);
+        let any_focus = focused.is_some() || target.is_some();
+        let visuals = ui.visuals();
+        let stroke = if any_focus {
+            visuals.selection.stroke
+        } else {
+            visuals.widgets.inactive.bg_stroke
+        };
+        let frame = egui::Frame::new()
+            .fill(visuals.extreme_bg_color)
+            .stroke(stroke)
+            .corner_radius(visuals.widgets.inactive.corner_radius)
+            .inner_margin(egui::Margin::symmetric(0, 2));
+        let (edit, new_focus) = frame
+            .show(ui, |ui| {
+                self.draw_list(ui, id, text, label, editable, [focused, target])
+            })
+            .inner;
+        self.focus = new_focus;
+        edit
     }
 
     /// Gives the paragraph where the caret is to go the focus, with the

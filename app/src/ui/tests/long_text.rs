@@ -58,19 +58,13 @@ fn with_long_purpose(dir: &std::path::Path) -> Harness<'static, GuildApp> {
 
 fn focus_paragraph(harness: &mut Harness<'_, GuildApp>, number: usize, of: usize) {
     let label = paragraph_label(number, of);
-    for _ in 0..5 {
+    super::focus(harness, &label);
+    assert!(
         harness
             .get_by_role_and_label(Role::MultilineTextInput, &label)
-            .focus();
-        harness.run_steps(2);
-        if harness
-            .get_by_role_and_label(Role::MultilineTextInput, &label)
-            .is_focused()
-        {
-            return;
-        }
-    }
-    panic!("{label} never took the focus");
+            .is_focused(),
+        "{label} never took the focus"
+    );
 }
 
 fn type_text(harness: &mut Harness<'_, GuildApp>, text: &str) {
