@@ -438,7 +438,8 @@ impl Access {
     /// Reads only the access list out of a document (empty if it has none
     /// or it is unreadable), without hydrating the whole charter.
     pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Self {
-        autosurgeon::hydrate_prop(doc, automerge::ROOT, "access").unwrap_or_default()
+        autosurgeon::hydrate_prop(&crate::CachedReads::new(doc), automerge::ROOT, "access")
+            .unwrap_or_default()
     }
 
     /// Where `endpoint` stands, read from the document without hydrating
@@ -531,7 +532,7 @@ pub struct HydrateCharterError(#[from] autosurgeon::HydrateError);
 impl Charter {
     /// Reads the charter out of a document.
     pub fn from_doc<D: autosurgeon::ReadDoc>(doc: &D) -> Result<Self, HydrateCharterError> {
-        Ok(autosurgeon::hydrate(doc)?)
+        Ok(autosurgeon::hydrate(&crate::CachedReads::new(doc))?)
     }
 
     /// The members alone, read without hydrating the whole charter (for

@@ -27,6 +27,7 @@
 //! ```
 
 mod blame;
+mod cached_reads;
 mod charter;
 mod conflicts;
 mod diff;
@@ -51,6 +52,7 @@ mod undo;
 mod workshop;
 
 pub use blame::{Attribution, Blame, RemovedWhileEdited, Share, Stamp, blame};
+pub use cached_reads::CachedReads;
 pub use charter::{
     Access, Bridge, Card, Charter, Contribution, Device, DeviceAccess, HydrateCharterError,
     Inquiry, Invite, InviteState, Member, Meta, Milestone, Note, Objective, Pitch, Purpose,

@@ -242,6 +242,10 @@ proptest! {
         prop_assert!(replicas.iter().all(|r| r.get_heads() == heads), "identical heads after merging");
         let json: Vec<String> = replicas.iter().map(|r| to_json(&Charter::from_doc(r).unwrap())).collect();
         prop_assert!(json.iter().all(|j| *j == json[0]), "identical charters");
+        // Charter::from_doc reads through CachedReads; conflicts and all, it
+        // must read what autosurgeon reads from the document itself.
+        let plain: Charter = autosurgeon::hydrate(&replicas[0]).unwrap();
+        prop_assert_eq!(format!("{plain:?}"), format!("{:?}", Charter::from_doc(&replicas[0]).unwrap()));
 
         // Removal wins: one repair round settles every broken cross-link.
         repair(&mut replicas[repairer], 1000).unwrap();

@@ -96,7 +96,13 @@ pub(crate) async fn rows_after_edits(
     .await
 }
 
-/// Opens `doc` in `dir` `repeats` times against `Automerge::load` of the
+/// Rounds of each side per repeat: a round is ~0.2 s, and the median of
+/// five moved with this machine's noise by more than the 5% the target
+/// allows.
+const LOAD_ROUNDS_PER_REPEAT: usize = 3;
+
+/// Opens `doc` in `dir` `repeats` × [`LOAD_ROUNDS_PER_REPEAT`] times, taking
+/// turns with `Automerge::load` of the
 /// document saved whole, as row `id`.
 async fn measure(
     (id, what): (&'static str, &'static str),
@@ -104,13 +110,23 @@ async fn measure(
     doc: &str,
     repeats: usize,
 ) -> Result<Vec<Row>> {
+    let bytes = bytes_on_disk(dir, doc)?;
+    let started = Instant::now();
+    let as_they_lie = Automerge::load(&bytes)?;
+    let as_they_lie_load = started.elapsed();
+    let whole = as_they_lie.save();
+    drop(as_they_lie);
     let (mut opens, mut finds, mut hydrations, mut totals) = (vec![], vec![], vec![], vec![]);
-    for _ in 0..repeats.max(1) {
+    let (mut loads, mut raw_hydrations) = (Vec::<Duration>::new(), Vec::<Duration>::new());
+    // Guild and the baseline take turns, so that a slow spell of this
+    // shared machine (loads of one document vary by ±20% here from one
+    // second to the next) falls on both alike rather than on one's rounds.
+    for _ in 0..repeats.max(1) * LOAD_ROUNDS_PER_REPEAT {
         let started = Instant::now();
         let library = guild_tests::open_library(dir, LibraryOptions::one_shot()).await?;
         let opened = started.elapsed();
         // The access list is read straight off the loaded document, so this
-        // is the load; `charter` then copies and hydrates it.
+        // is the load; `charter` then hydrates it.
         library.access(doc).await?;
         let found = started.elapsed();
         let charter = library.charter(doc).await?;
@@ -121,15 +137,7 @@ async fn measure(
         finds.push(found.saturating_sub(opened));
         hydrations.push(total.saturating_sub(found));
         totals.push(total);
-    }
-    let bytes = bytes_on_disk(dir, doc)?;
-    let started = Instant::now();
-    let as_they_lie = Automerge::load(&bytes)?;
-    let as_they_lie_load = started.elapsed();
-    let whole = as_they_lie.save();
-    drop(as_they_lie);
-    let (mut loads, mut raw_hydrations) = (Vec::<Duration>::new(), Vec::<Duration>::new());
-    for _ in 0..repeats.max(1) {
+
         let started = Instant::now();
         let loaded = Automerge::load(&whole)?;
         loads.push(started.elapsed());
@@ -142,7 +150,7 @@ async fn measure(
             .map_or(0, Iterator::count)
     };
     eprintln!(
-        "  note {id}: {} B on disk ({} snapshot and {} incremental chunks; saved whole {} B, and Automerge::load of the chunks as they lie, concatenated, takes {:.1} ms); Guild: Library::open {:.1} ms, load the doc (find) {:.1} ms, charter() (copy + hydrate) {:.1} ms; Charter::from_doc alone {:.1} ms",
+        "  note {id}: {} B on disk ({} snapshot and {} incremental chunks; saved whole {} B, and Automerge::load of the chunks as they lie, concatenated, takes {:.1} ms); Guild: Library::open {:.1} ms, load the doc (find) {:.1} ms, charter() (hydrate) {:.1} ms; Charter::from_doc alone {:.1} ms",
         bytes.len(),
         chunks("snapshot"),
         chunks("incremental"),
