@@ -538,7 +538,8 @@ impl Charter {
     /// The members alone, read without hydrating the whole charter (for
     /// lists that name people).
     pub fn members_of<D: autosurgeon::ReadDoc>(doc: &D) -> BTreeMap<String, Member> {
-        autosurgeon::hydrate_prop(doc, automerge::ROOT, "members").unwrap_or_default()
+        autosurgeon::hydrate_prop(&crate::CachedReads::new(doc), automerge::ROOT, "members")
+            .unwrap_or_default()
     }
 
     /// The items of a kind a vote can be on (contributions, notes, cards,

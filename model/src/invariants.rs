@@ -77,7 +77,7 @@ pub fn check_invariants(charter: &Charter) -> Vec<Violation> {
 /// [`check_invariants`] straight from a document, reading only ids, links
 /// and order keys (not the text), so it is cheap enough for every edit.
 pub fn check_invariants_in(doc: &Automerge) -> Result<Vec<Violation>, HydrateCharterError> {
-    let skeleton: Skeleton = autosurgeon::hydrate(doc)?;
+    let skeleton: Skeleton = autosurgeon::hydrate(&crate::CachedReads::new(doc))?;
     Ok(violations(&skeleton))
 }
 
@@ -191,8 +191,8 @@ fn order_groups(charter: &Skeleton) -> Vec<OrderGroup<'_>> {
 /// merge"): drops dangling links and bridges, clears missing units,
 /// re-keys duplicate order keys. Returns `None` when nothing was broken.
 pub fn repair(doc: &mut Automerge, now: i64) -> Result<Option<ChangeHash>, EditError> {
-    let charter: Skeleton =
-        autosurgeon::hydrate(doc).map_err(|e| EditError::Malformed(e.to_string()))?;
+    let charter: Skeleton = autosurgeon::hydrate(&crate::CachedReads::new(&*doc))
+        .map_err(|e| EditError::Malformed(e.to_string()))?;
     let violations = violations(&charter);
     if violations.is_empty() {
         return Ok(None);

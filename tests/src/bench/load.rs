@@ -149,6 +149,23 @@ async fn measure(
         std::fs::read_dir(dir.join("repo").join(&doc[..2]).join(&doc[2..]).join(kind))
             .map_or(0, Iterator::count)
     };
+    // Each round's Guild over the baseline beside it: what is left of the
+    // machine's drift once both sides share their moment.
+    let mut paired: Vec<f64> = totals
+        .iter()
+        .zip(&loads)
+        .map(|(guild, raw)| guild.as_secs_f64() / raw.as_secs_f64().max(f64::EPSILON))
+        .collect();
+    paired.sort_by(f64::total_cmp);
+    eprintln!(
+        "  note {id}: Guild over the baseline round by round: median {:.2}, middle half {:.2}–{:.2}, all {:.2}–{:.2} ({} rounds)",
+        paired[paired.len() / 2],
+        paired[paired.len() / 4],
+        paired[paired.len() * 3 / 4],
+        paired[0],
+        paired[paired.len() - 1],
+        paired.len(),
+    );
     eprintln!(
         "  note {id}: {} B on disk ({} snapshot and {} incremental chunks; saved whole {} B, and Automerge::load of the chunks as they lie, concatenated, takes {:.1} ms); Guild: Library::open {:.1} ms, load the doc (find) {:.1} ms, charter() (hydrate) {:.1} ms; Charter::from_doc alone {:.1} ms",
         bytes.len(),
