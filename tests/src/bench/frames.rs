@@ -18,6 +18,11 @@ fn us(v: u128) -> Duration {
 pub(crate) fn rows(charter: &[u8], ops: usize, runs: usize) -> Result<Vec<Row>> {
     let figures = guild_app::frame_bench::measure(charter, runs)?;
     eprintln!(
+        "  note 5b: Automerge::load on a new thread {:.1} ms, on the measuring thread with its heap warm {:.1} ms (medians)",
+        ms(median(&figures.raw_load)),
+        ms(median(&figures.raw_load_warm)),
+    );
+    eprintln!(
         "  note 7: the slowest remote-edit frame took {:.1} ms, {:.1} ms of it the UI thread's own CPU time",
         ms(us(figures.guild.remote)),
         ms(us(figures.guild.remote_cpu))
@@ -38,7 +43,7 @@ pub(crate) fn rows(charter: &[u8], ops: usize, runs: usize) -> Result<Vec<Row>> 
         Row::new(
             "5b",
             format!(
-                "window start → first frame showing the {ops}-op charter (worker, node, load, view), vs Automerge::load of its save()"
+                "window start → first frame showing the {ops}-op charter (worker, node, load, view), vs Automerge::load of its save() on a new thread"
             ),
             Unit::Ms,
             ms(median(&figures.first_frame)),

@@ -459,6 +459,7 @@ impl Worker {
 
     /// Shows the charter `doc` and follows its changes and presence.
     async fn open(&mut self, doc: &str) {
+        let started = Instant::now();
         let library = self.node.library();
         let doc = match library.resolve(doc) {
             Ok(doc) => doc,
@@ -477,6 +478,7 @@ impl Worker {
         // writes, and the first frame must not wait for them.
         self.vm.drafts = drafts::read(&self.data_dir, &doc);
         self.publish();
+        tracing::debug!(ms = started.elapsed().as_millis(), "charter shown");
         self.remember_place();
         self.introduce_me().await;
         self.reveal_if_due().await;
