@@ -70,8 +70,9 @@ pub(crate) async fn rows(dir: &Path, doc: &str, repeats: usize) -> Result<Vec<Ro
 }
 
 /// Row 5c: the same after `edits` keystrokes in a session of their own,
-/// which leave one incremental chunk each beside the snapshot (samod
-/// compacts only past ten), as a charter is found between two compactions.
+/// as a charter is found after a short session. What samod-core leaves on
+/// disk after them (patches 7 and 8 compact by size and as a run ends) is
+/// counted in the note.
 pub(crate) async fn rows_after_edits(
     dir: &Path,
     doc: &str,
@@ -102,8 +103,7 @@ pub(crate) async fn rows_after_edits(
 const LOAD_ROUNDS_PER_REPEAT: usize = 3;
 
 /// Opens `doc` in `dir` `repeats` × [`LOAD_ROUNDS_PER_REPEAT`] times, taking
-/// turns with `Automerge::load` of the
-/// document saved whole, as row `id`.
+/// turns with `Automerge::load` of the document saved whole, as row `id`.
 async fn measure(
     (id, what): (&'static str, &'static str),
     dir: &Path,
