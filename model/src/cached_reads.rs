@@ -239,6 +239,32 @@ mod tests {
     }
 
     #[test]
+    fn an_incremented_counter_reads_its_total() {
+        let (mut doc, map, list) = conflicted();
+        doc.put(&map, "count", automerge::ScalarValue::counter(1))
+            .unwrap();
+        doc.insert(&list, 0, automerge::ScalarValue::counter(10))
+            .unwrap();
+        doc.increment(&map, "count", 2).unwrap();
+        doc.increment(&list, 0, 5).unwrap();
+        let cached = CachedReads::new(&doc);
+        let total = |value: Option<(Value<'_>, ObjId)>| match value {
+            Some((Value::Scalar(scalar), _)) => scalar.to_i64(),
+            _ => None,
+        };
+        assert_eq!(total(cached.get(&map, "count").unwrap()), Some(3));
+        assert_eq!(total(cached.get(&list, 0).unwrap()), Some(15));
+        assert_eq!(
+            cached.get(&map, "count").unwrap(),
+            ReadDoc::get(&doc, &map, "count").unwrap()
+        );
+        assert_eq!(
+            cached.get(&list, 0).unwrap(),
+            ReadDoc::get(&doc, &list, 0).unwrap()
+        );
+    }
+
+    #[test]
     fn a_key_of_a_list_or_an_object_the_document_lacks_gets_the_documents_answer() {
         let (doc, map, list) = conflicted();
         let cached = CachedReads::new(&doc);
