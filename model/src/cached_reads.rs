@@ -249,7 +249,7 @@ mod tests {
         doc.increment(&list, 0, 5).unwrap();
         let cached = CachedReads::new(&doc);
         let total = |value: Option<(Value<'_>, ObjId)>| match value {
-            Some((Value::Scalar(scalar), _)) => scalar.to_i64(),
+            Some((Value::Scalar(scalar), _)) => scalar.as_i64(),
             _ => None,
         };
         assert_eq!(total(cached.get(&map, "count").unwrap()), Some(3));
