@@ -16,6 +16,7 @@ use crate::AutomergeError;
 use super::op::{Op, OpLike, SuccCursors, SuccInsert, TxOp};
 
 use super::columns::Columns;
+use super::meta::ValueType; // Patched in Guild (see PATCHED.md §3).
 
 use super::types::{Action, ActorIdx, KeyRef, MarkData, OpType, ScalarValue};
 
@@ -1055,6 +1056,13 @@ impl OpSet {
         // only the action and value columns are needed: the `TopIter`
         // skipper jumps between top ops without materializing full ops
         let range = self.scope_to_obj(obj);
+        // Patched in Guild (see PATCHED.md §3): the current text is copied
+        // run by run of visible characters.
+        if clock.is_none() && !text_runs::per_op_only() {
+            if let Some(text) = self.text_by_runs(range.clone()) {
+                return text;
+            }
+        }
         self.action_value_top_iter(range, clock)
             .map(|(action, value, _)| match (action, value) {
                 (Action::Set, ScalarValue::Str(s)) => s,
@@ -1062,6 +1070,57 @@ impl OpSet {
                 (_, _) => Cow::Borrowed("\u{fffc}"),
             })
             .collect()
+    }
+
+    /// Patched in Guild (see PATCHED.md §3): new. The current text of the
+    /// ops in `range`, read a run of visible ops at a time: in a run whose
+    /// ops are all `Set` with a string value, the values' bytes lie next to
+    /// each other in the value column, so the run is one copy and one
+    /// UTF-8 check instead of one decoded op per character. `None` when
+    /// any visible op is not such a character (a mark, an embedded object,
+    /// a non-string value) or a value does not decode: the caller then
+    /// takes the per-op path, which knows what to do with those.
+    fn text_by_runs(&self, range: Range<usize>) -> Option<String> {
+        let mut top = self.top_index_range(&range);
+        let mut action = self.cols.action.iter_range(range.clone());
+        let mut meta = self.cols.value_meta.iter_range(range.clone());
+        let mut out = String::new();
+        let mut pos = range.start;
+        while let Some(run) = top.next_run() {
+            let run_range = pos..pos + run.count;
+            pos = run_range.end;
+            if !run.value {
+                continue;
+            }
+            action.shift(run_range.clone());
+            while let Some(actions) = action.next_run() {
+                if actions.value != Action::Set {
+                    return None;
+                }
+            }
+            meta.shift(run_range.clone());
+            let start = usize::try_from(meta.prefix()).ok()?;
+            while let Some(metas) = meta.next_run() {
+                if !matches!(metas.value.value.type_code(), ValueType::String) {
+                    return None;
+                }
+            }
+            let end = usize::try_from(meta.prefix()).ok()?;
+            text_runs::copied(run.count);
+            match self.cols.value.try_get(start..end) {
+                Ok(bytes) => out.push_str(std::str::from_utf8(bytes).ok()?),
+                // values never straddle a slab, but a run of them can:
+                // take that run a value at a time
+                Err(_) => {
+                    let mut raw = self.cols.value.iter_at(start);
+                    for value in self.cols.value_meta.iter_range(run_range) {
+                        let bytes = raw.take(value.value.length());
+                        out.push_str(std::str::from_utf8(bytes).ok()?);
+                    }
+                }
+            }
+        }
+        Some(out)
     }
 
     pub(crate) fn id_to_exid(&self, id: OpId) -> ExId {
@@ -1620,6 +1679,39 @@ impl SuccUndo {
         }
     }
 }
+
+/// Patched in Guild (see PATCHED.md §3): test-only hooks for `text`. How
+/// many visible ops the run-by-run copy took, and a switch back to
+/// upstream's per-op read, so tests can compare the two.
+pub(crate) mod text_runs {
+    #[cfg(test)]
+    thread_local! {
+        pub(crate) static COPIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        pub(crate) static PER_OP_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    #[cfg(test)]
+    pub(crate) fn per_op_only() -> bool {
+        PER_OP_ONLY.with(std::cell::Cell::get)
+    }
+
+    #[cfg(not(test))]
+    pub(crate) fn per_op_only() -> bool {
+        false
+    }
+
+    #[cfg(test)]
+    pub(crate) fn copied(ops: usize) {
+        COPIED.with(|c| c.set(c.get() + ops));
+    }
+
+    #[cfg(not(test))]
+    pub(crate) fn copied(_ops: usize) {}
+}
+
+// Patched in Guild (see PATCHED.md §3).
+#[cfg(test)]
+mod text_guild_tests;
 
 #[cfg(test)]
 mod tests {
