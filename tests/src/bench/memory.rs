@@ -20,6 +20,9 @@ use super::{Row, Target, Unit};
 /// The hidden subcommand's name.
 pub(crate) const SUBCOMMAND: &str = "__memory";
 
+/// A command (program and arguments) to run Guild's memory child under.
+const MEMORY_WRAPPER: &str = "GUILD_BENCH_MEMORY_WRAPPER";
+
 /// `(VmHWM, VmRSS)` of this process, in KiB.
 fn status() -> Result<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status")?;
@@ -160,10 +163,19 @@ struct Printed {
 
 /// `(peak, steady)` in MB, and what else the child printed.
 fn measure_with_stages(args: &[&str]) -> Result<((f64, f64), Printed)> {
-    let output = Command::new(std::env::current_exe()?)
-        .arg(SUBCOMMAND)
-        .args(args)
-        .output()?;
+    let mut command = Command::new(std::env::current_exe()?);
+    // `link-order/generate` runs Guild's child under callgrind, to learn
+    // which functions opening a charter runs; its figures are then moot.
+    if let Some(wrapper) = std::env::var(MEMORY_WRAPPER)
+        .ok()
+        .filter(|_| args.first() == Some(&"guild"))
+    {
+        let mut words = wrapper.split_whitespace();
+        let program = words.next().context("an empty memory wrapper")?;
+        command = Command::new(program);
+        command.args(words).arg(std::env::current_exe()?);
+    }
+    let output = command.arg(SUBCOMMAND).args(args).output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!(
