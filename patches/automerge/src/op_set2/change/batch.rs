@@ -1288,7 +1288,7 @@ impl Automerge {
 
 #[cfg(test)]
 #[path = "batch_guild_tests.rs"]
-mod guild_tests; // Patched in Guild (see PATCHED.md).
+pub(crate) mod guild_tests; // Patched in Guild (see PATCHED.md).
 
 #[cfg(test)]
 mod tests {
